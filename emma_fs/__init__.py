@@ -1,0 +1,10 @@
+"""emma-fs: EMMa (an extensible multimodal multi-task object dataset with materials) built as
+a database-centric system: raw sources -> DuckDB raw tables -> versioned SQL transforms ->
+Parquet exports -> models and embeddings -> Feast features served from LanceDB -> CLI queries.
+
+The library is the product; `cli/` is a thin skin over :class:`emma_fs.project.Project`.
+Heavy dependencies (torch, lancedb, feast, duckdb, pandas) are imported inside the functions
+that need them so that importing this package stays cheap.
+"""
+
+__version__ = "0.1.0"
