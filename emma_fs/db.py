@@ -9,6 +9,12 @@ System tables (created idempotently by :func:`bootstrap`):
 - ``dedup_candidates(asin_a, asin_b, modality, similarity, embedding_version)``: candidate
   near-duplicate pairs from the embedding spaces; read by the SQL dedup bookkeeping.
 - ``text_image_mismatch(asin, score, version)``: per-listing text/image disagreement score.
+- ``material_probs(asin, node, probability, provenance)``: a material probability per listing
+  and taxonomy node, written by ``emma-fs fill``; read by ``sql/materials_consistency.sql``
+  (empty until the first fill, so transforms reading it still run).
+- ``filled_attributes``: per listing and generation, every predictable attribute (price_usd,
+  mass_kg, materials, category_path, rating_dist) with ``<column>_provenance`` = ``observed`` or
+  ``predicted:<model fingerprint>:gen<N>``; written by ``emma-fs fill``.
 
 Other stages own their own tables; this module only owns what crosses stage boundaries.
 """
@@ -30,6 +36,16 @@ SYSTEM_DDL = [
         similarity DOUBLE NOT NULL, embedding_version VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS text_image_mismatch (
         asin VARCHAR NOT NULL, score DOUBLE NOT NULL, version VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS material_probs (
+        asin VARCHAR NOT NULL, node VARCHAR NOT NULL, probability DOUBLE NOT NULL,
+        provenance VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS filled_attributes (
+        asin VARCHAR NOT NULL, generation INTEGER NOT NULL, model_fingerprint VARCHAR NOT NULL,
+        price_usd DOUBLE, price_usd_provenance VARCHAR NOT NULL,
+        mass_kg DOUBLE, mass_kg_provenance VARCHAR NOT NULL,
+        materials VARCHAR[], materials_provenance VARCHAR NOT NULL,
+        category_path VARCHAR[], category_path_provenance VARCHAR NOT NULL,
+        rating_dist DOUBLE[], rating_dist_provenance VARCHAR NOT NULL)""",
 ]
 
 
