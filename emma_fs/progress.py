@@ -99,7 +99,19 @@ class LineProgress(Progress):
     """Plain info lines on stderr without bars (non-terminal, e.g. CI logs)."""
 
     def info(self, message: str) -> None:
-        print(message, file=sys.stderr)
+        from rich.markup import render
+
+        print(render(message).plain, file=sys.stderr)
+
+
+class Quiet(Progress):
+    """Keeps another reporter's bars but drops its info lines (for nested stages)."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+
+    def task(self, description: str, total: int | None = None):  # type: ignore[override]
+        return self.inner.task(description, total)
 
 
 def for_terminal(quiet: bool = False) -> Progress:

@@ -62,3 +62,65 @@ class Project:
         from emma_fs.db import connect
 
         return connect(self.ws.duckdb_path, read_only=read_only)
+
+    # -- embeddings and dedup (loop 1: candidates feed the SQL bookkeeping) ---------------
+    def embed(self, space: str, **overrides: Any) -> Any:
+        """Embed new or changed listings in ``space`` (text | image | reviews)."""
+        from emma_fs.embeddings.settings import EmbedSettings
+
+        settings = EmbedSettings.from_section(self.ws.section("embed"), **overrides)
+        if space == "text":
+            from emma_fs.embeddings.text import embed_text as run
+        elif space == "image":
+            from emma_fs.embeddings.image import embed_images as run
+        elif space in ("reviews", "review"):
+            from emma_fs.embeddings.reviews import embed_reviews as run
+        else:
+            from emma_fs.errors import NotFound
+
+            raise NotFound(f"unknown embedding space {space!r}", hint="text | image | reviews")
+        return run(self.ws, self.progress, settings=settings)
+
+    def dedup(self) -> list[dict[str, Any]]:
+        """Write candidate near-duplicate pairs and text/image mismatch scores."""
+        from emma_fs.dedup.candidates import find_candidates
+        from emma_fs.dedup.mismatch import compute_mismatch
+
+        pairs = find_candidates(self.ws, self.progress)
+        compute_mismatch(self.ws, self.progress)
+        return pairs
+
+    # -- feature store --------------------------------------------------------------------
+    def materialize(self, full: bool = False) -> dict[str, Any]:
+        """Export to Parquet and load every feature view into the LanceDB online store."""
+        from emma_fs.features.materialize import materialize
+
+        return materialize(self.ws, full=full, progress=self.progress)
+
+    def neighbors(self, asin: str, k: int = 10, space: str = "text",
+                  where: str | None = None) -> list[dict[str, Any]]:
+        """The ``k`` nearest listings of ``asin`` in ``space``, itself excluded."""
+        from emma_fs.features.neighbors import neighbors
+
+        return neighbors(self.ws, asin, k=k, space=space, where=where)
+
+    # -- models (loop 2: filled attributes feed generation 2 through tables) --------------
+    def train(self, model_type: str, *, gen: int = 1, profile: str = "demo",
+              device: str = "auto", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Train one model type (single_image | text | everything); returns its model card."""
+        from emma_fs.training.pipeline import train_model
+
+        return train_model(self.ws, model_type, gen=gen, profile=profile, device=device,
+                           overrides=overrides, progress=self.progress)
+
+    def fill(self, gen: int = 1, device: str = "auto") -> dict[str, Any]:
+        """Fill every missing attribute with generation ``gen``'s Everything models."""
+        from emma_fs.training.fill import fill
+
+        return fill(self.ws, gen, self.progress, device=device)
+
+    def evaluate(self, truth: Path | None = None, split: str = "test") -> dict[str, Any]:
+        """Table 1 of the paper plus baselines (and filled values vs ``truth`` if given)."""
+        from emma_fs.training.pipeline import evaluate_models
+
+        return evaluate_models(self.ws, truth=truth, split=split, progress=self.progress)

@@ -123,16 +123,31 @@ def find(start: Path | None = None, explicit: Path | None = None) -> Workspace:
     raise WorkspaceNotFound(str(here))
 
 
-def init(root: Path, *, force: bool = False) -> Workspace:
-    """Create a workspace folder with a default ``emma-fs.toml`` (idempotent unless ``force``)."""
+def init(root: Path, *, force: bool = False,
+         settings: dict[str, dict[str, str | int | float | bool]] | None = None) -> Workspace:
+    """Create a workspace folder with a default ``emma-fs.toml`` (idempotent unless ``force``).
+
+    ``settings`` adds settings tables (e.g. ``{"embed": {"image_size": 96}}``) to a new file.
+    """
     root = root.expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
     config_file = root / CONFIG_NAME
     if not config_file.exists() or force:
         lines = ["# emma-fs workspace; paths are relative to this file.", "[paths]"]
         lines += [f'{k} = "{v}"' for k, v in DEFAULT_PATHS.items()]
+        for section, values in (settings or {}).items():
+            lines += ["", f"[{section}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
         config_file.write_text("\n".join(lines) + "\n")
     ws = Workspace.load(root)
     for name in ("lancedb", "models", "exports", "raw"):
         ws.paths[name].mkdir(parents=True, exist_ok=True)
     return ws
+
+
+def _toml_value(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

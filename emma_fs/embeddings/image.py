@@ -36,7 +36,7 @@ def load_for(ws: Workspace, settings: EmbedSettings) -> ImageModel:
     """The image backbone the workspace settings name, on the resolved device."""
     set_threads(settings.threads)
     return load_image_model(settings.image_model, settings.image_checkpoint,
-                            resolve_device(settings.device))
+                            resolve_device(settings.device), settings.image_size)
 
 
 def sum_features(im: ImageModel, paths: list[str], owners: np.ndarray, n_listings: int, *,

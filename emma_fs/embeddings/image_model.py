@@ -26,9 +26,12 @@ class ImageModel:
     an incremental run with nothing to embed never pays for it."""
 
     def __init__(self, arch: str, checkpoint: Path, packaged: bool, name: str,
-                 device: str) -> None:
+                 device: str, image_size: int = 0) -> None:
         self.arch, self.checkpoint, self.packaged = arch, checkpoint, packaged
         self.name, self.device = name, device
+        # Small source images (e.g. the generated 64 px ones) need no upscaling to 224 px:
+        # a smaller input is several times faster and the pooled features keep their size.
+        self.image_size = image_size
         self._model: torch.nn.Module | None = None
         self._transform: Any = None
 
@@ -45,15 +48,21 @@ class ImageModel:
         if self._transform is None:
             import timm.data
 
-            config = timm.data.resolve_model_data_config(self.model)
+            config = self._data_config()
             self._transform = timm.data.create_transform(**config, is_training=False)
         return self._transform
 
     @property
     def input_size(self) -> tuple[int, int, int]:
+        return tuple(self._data_config()["input_size"])
+
+    def _data_config(self) -> dict[str, Any]:
         import timm.data
 
-        return tuple(timm.data.resolve_model_data_config(self.model)["input_size"])
+        config = dict(timm.data.resolve_model_data_config(self.model))
+        if self.image_size:
+            config.update(input_size=(3, self.image_size, self.image_size), crop_pct=1.0)
+        return config
 
     @property
     def dim(self) -> int:
@@ -117,7 +126,8 @@ def _load_backbone(model: torch.nn.Module, path: Path, arch: str) -> None:
                          f"e.g. {missing[:3]}", hint="is it a checkpoint of this architecture?")
 
 
-def load_image_model(arch: str, checkpoint: str, device: str) -> ImageModel:
+def load_image_model(arch: str, checkpoint: str, device: str,
+                     image_size: int = 0) -> ImageModel:
     """Resolve timm ``arch`` and its weights (no download); the model builds lazily."""
     import timm
 
@@ -135,7 +145,10 @@ def load_image_model(arch: str, checkpoint: str, device: str) -> ImageModel:
     if not path.is_file():
         raise ModelError(f"image checkpoint {path} does not exist")
     packaged = arch == DEFAULT_IMAGE_MODEL and not checkpoint
-    return ImageModel(arch, path, packaged, identity(arch, file_digest([path])), device)
+    name = identity(arch, file_digest([path]))
+    if image_size:
+        name = f"{name}@{image_size}px"  # a different input size gives different vectors
+    return ImageModel(arch, path, packaged, name, device, image_size)
 
 
 def _build(arch: str, path: Path, packaged: bool, device: str) -> torch.nn.Module:

@@ -11,6 +11,7 @@ Keys (all optional)::
     precision = "fp16"                                     # fp16 | bf16 | fp32 (autocast on GPU)
     text_batch_size = 64
     image_batch_size = 32
+    image_size = 0                                         # input side in pixels; 0 = model default
     threads = 0                                            # torch CPU threads; 0 = leave as is
     num_workers = 2                                        # image decode workers
     commit_every = 65536                                   # rows per LanceDB commit
@@ -41,6 +42,7 @@ class EmbedSettings:
     precision: str = "fp16"
     text_batch_size: int = 64
     image_batch_size: int = 32
+    image_size: int = 0
     threads: int = 0
     num_workers: int = 2
     commit_every: int = 65536
@@ -55,7 +57,7 @@ class EmbedSettings:
         for name in ("text_batch_size", "image_batch_size", "commit_every"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"[embed] {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("threads", "num_workers", "ann_index_min_rows"):
+        for name in ("threads", "num_workers", "ann_index_min_rows", "image_size"):
             if int(getattr(self, name)) < 0:
                 raise ConfigError(f"[embed] {name} must be >= 0, got {getattr(self, name)}")
 
