@@ -15,6 +15,7 @@ class ModelType(StrEnum):
     single_image = "single_image"
     text = "text"
     everything = "everything"
+    object_embedding = "object-embedding"
 
 
 class Device(StrEnum):
@@ -26,8 +27,9 @@ class Device(StrEnum):
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_cmd(
-        model: ModelType = typer.Argument(..., help="Model type: single_image, text or "
-                                          "everything (AllToX late fusion)."),
+        model: ModelType = typer.Argument(..., help="Model type: single_image, text, "
+                                          "everything (AllToX late fusion) or object-embedding "
+                                          "(the bottleneck autoencoder of paper section 5)."),
         gen: int = typer.Option(1, "--gen", "-g", help="Generation: 2+ trains on the "
                                 "previous generation's filled data."),
         profile: str = typer.Option("demo", help="Config profile in models/ (demo|paper)."),
@@ -47,6 +49,14 @@ def register(app: typer.Typer) -> None:
             import torch
 
             torch.set_num_threads(threads)
+        if model is ModelType.object_embedding:
+            from emma_fs.labeling.object_embedding import train_object_embedding
+
+            report = train_object_embedding(STATE.workspace(), STATE.progress(),
+                                            **({"epochs": epochs} if epochs else {}),
+                                            **({"batch_size": batch_size} if batch_size else {}))
+            render.summary(report, title="Object embedding")
+            return
 
         card = train_model(STATE.workspace(), model.value, gen=gen,
                            profile=config or profile, device=device.value,
