@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,12 +79,14 @@ def run_demo(directory: Path, *, objects: int = 2000, seed: int = 0,
         pairs = project.dedup()
     with step("transform (dedup decisions)"):
         project.transform()
-    with step("train (generation 1)"):
+    with step("train (generation 1)"), _torch_threads(1):
+        # Small heads on cached features: one thread is as fast and cannot collapse into
+        # OpenMP spin-waiting when the machine is busy (see stack notes).
         for model_type in ("single_image", "text"):
             # Frozen encoders with cached features: heads only, minutes on a CPU.
             project.train(model_type, overrides=FROZEN_ENCODER)
         project.train("everything")
-    with step("fill (generation 1)"):
+    with step("fill (generation 1)"), _torch_threads(1):
         project.fill(gen=1)
     with step("transform (filled attributes)"):
         project.transform()
@@ -140,6 +144,18 @@ def _dataset_counts(project: Project, synth: dict[str, Any]) -> dict[str, Any]:
             **{f"coverage {k}": v for k, v in coverage.items() if k != "listings"},
             **{f"split {k}": v for k, v in splits.items()},
             **{f"dropped: {k}": v for k, v in dropped.items()}}
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _Timer:
