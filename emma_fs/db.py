@@ -7,7 +7,9 @@ System tables (created idempotently by :func:`bootstrap`):
   scores written by embedding/dedup). The transform engine folds these versions into the
   fingerprints of transforms that read those tables, so new data means a new version.
 - ``dedup_candidates(asin_a, asin_b, modality, similarity, embedding_version)``: candidate
-  near-duplicate pairs from the embedding spaces; read by the SQL dedup bookkeeping.
+  near-duplicate pairs from the embedding spaces (modality ``text``, ``image``, or
+  ``text+image`` for pairs close in both; see ``emma_fs/dedup/settings.py``); read by the SQL
+  dedup bookkeeping.
 - ``text_image_mismatch(asin, score, version)``: per-listing text/image disagreement score.
 - ``material_probs(asin, node, probability, provenance)``: a material probability per listing
   and taxonomy node, written by ``emma-fs fill``; read by ``sql/materials_consistency.sql``

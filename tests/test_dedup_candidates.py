@@ -58,7 +58,9 @@ def test_candidates_find_planted_pairs_and_record_versions(ws):
     ws, asins, group = ws
     settings = DedupSettings(text_threshold=0.9, image_threshold=0.95)
     summaries = find_candidates(ws, settings=settings)
-    assert [s["modality"] for s in summaries] == ["text", "image"]
+    assert [s["modality"] for s in summaries] == ["text", "image", "text+image"]
+    # the planted duplicates here have no image vectors: no pair is close in both spaces
+    assert _pairs(ws, "text+image") == [] and summaries[2]["threshold"] == 0.86
     rows = _pairs(ws, "text")
     assert rows and all(a < b for a, b, _, _ in rows)
     assert all(s >= 0.9 and v == "t@1" for _, _, s, v in rows)
@@ -71,7 +73,7 @@ def test_candidates_find_planted_pairs_and_record_versions(ws):
     version = db.source_versions(con)["dedup_candidates"]
     runs = con.execute("SELECT modality, threshold FROM dedup_runs ORDER BY modality").fetchall()
     con.close()
-    assert runs == [("image", 0.95), ("text", 0.9)]
+    assert runs == [("image", 0.95), ("text", 0.9), ("text+image", 0.86)]
     # a stricter text threshold replaces only the text rows and changes the version
     find_candidates(ws, modalities=("text",), settings=DedupSettings(text_threshold=0.97))
     assert len(_pairs(ws, "text")) < len(rows)
@@ -79,6 +81,24 @@ def test_candidates_find_planted_pairs_and_record_versions(ws):
     con = db.connect(ws.duckdb_path)
     assert db.source_versions(con)["dedup_candidates"] != version
     con.close()
+
+
+def test_combined_rule_keeps_pairs_close_in_both_spaces():
+    import pyarrow as pa
+
+    from emma_fs.dedup.candidates import combined_table
+
+    def rows(pairs, version):
+        return pa.table({"asin_a": [a for a, _, _ in pairs], "asin_b": [b for _, b, _ in pairs],
+                         "modality": ["x"] * len(pairs),
+                         "similarity": [s for _, _, s in pairs],
+                         "embedding_version": [version] * len(pairs)})
+
+    text = rows([("A", "B", 0.90), ("A", "C", 0.97), ("B", "C", 0.80), ("C", "D", 0.86)], "t")
+    image = rows([("A", "B", 0.88), ("A", "C", 0.84), ("B", "C", 0.99), ("C", "E", 0.99)], "i")
+    out = combined_table(text, image, 0.85).to_pylist()
+    assert out == [{"asin_a": "A", "asin_b": "B", "modality": "text+image",
+                    "similarity": 0.88, "embedding_version": "t+i"}]
 
 
 def test_report_shows_pairs_on_both_sides_of_the_threshold(ws):

@@ -44,7 +44,7 @@ def dedup_cmd(
                          probes=probes)
     chosen = tuple(m.value for m in modality) if modality else None
     rows = find_candidates(ws, progress, modalities=chosen, settings=settings)
-    if mismatch and {r["modality"] for r in rows} == {"text", "image"}:
+    if mismatch and {"text", "image"} <= {r["modality"] for r in rows}:
         result = compute_mismatch(ws, progress, settings=settings)
         rows.append({"modality": "text-image mismatch", "vectors": result["listings"],
                      "embedding_version": result["version"],
