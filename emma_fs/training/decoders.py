@@ -8,6 +8,7 @@ within sibling groups); ``ratings`` ``[B, 5]`` logits of the star distribution.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -36,6 +37,21 @@ def init_regression_bias(head: Head, mean_log: float) -> None:
     """Start a log-value head at the train median so early ALDE is not huge."""
     with torch.no_grad():
         head.net[-1].bias.fill_(mean_log)
+
+
+def init_distribution_head(head: Head, prior: np.ndarray | torch.Tensor) -> None:
+    """Make an untrained distribution head output ``prior`` exactly for every input.
+
+    The last layer's weights are zeroed and its bias set to ``log(prior)``, so
+    ``softmax(head(x)) == prior`` before training: the model starts at the mean-distribution
+    baseline and only moves away where the inputs carry signal (a random start adds an
+    input-dependent offset that the few-review ratings targets are too noisy to remove).
+    """
+    p = torch.as_tensor(np.asarray(prior, dtype=np.float64)).clamp_min(1e-6)
+    last = head.net[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.log(p / p.sum()).to(last.bias.dtype))
 
 
 class MultiTaskHeads(nn.Module):

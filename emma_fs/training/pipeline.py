@@ -34,8 +34,19 @@ if TYPE_CHECKING:
     from emma_fs.workspace import Workspace
 
 
-def _init_log_heads(model: nn.Module, arrays: dict[str, np.ndarray], rows: np.ndarray) -> None:
-    from emma_fs.training.decoders import init_regression_bias
+def ratings_prior(arrays: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray | None:
+    """The constant 5-bin distribution minimising the ratings loss on ``rows``: the mean of
+    the observed distributions weighted by ln(n_reviews) (None when no row has weight)."""
+    w = np.where(arrays["ratings_present"][rows],
+                 np.log(np.maximum(arrays["n_reviews"][rows].astype(np.float64), 1.0)), 0.0)
+    if w.sum() <= 0:
+        return None
+    return (arrays["ratings"][rows].astype(np.float64) * w[:, None]).sum(0) / w.sum()
+
+
+def _init_heads(model: nn.Module, arrays: dict[str, np.ndarray], rows: np.ndarray) -> None:
+    """Start price/mass at the train median and ratings at the train prior (baselines)."""
+    from emma_fs.training.decoders import init_distribution_head, init_regression_bias
 
     heads = model.decoders if model.kind == "everything" else model.heads.heads
     for task in ("price", "mass"):
@@ -43,6 +54,9 @@ def _init_log_heads(model: nn.Module, arrays: dict[str, np.ndarray], rows: np.nd
         v = v[np.isfinite(v) & (v > 0)]
         if len(v):
             init_regression_bias(heads[task], float(np.median(np.log(v))))
+    prior = ratings_prior(arrays, rows)
+    if prior is not None:
+        init_distribution_head(heads["ratings"], prior)
 
 
 def _selection_split(train_rows: np.ndarray, val_rows: np.ndarray, cfg: dict[str, Any]
@@ -89,7 +103,7 @@ def train_model(ws: Workspace, model_type: str, *, gen: int = 1, profile: str | 
         con.close()
     torch.manual_seed(int(cfg.get("seed", 0)))
     model = build_model(model_type, spec, cfg, arrays, data.texts, data.image_path)
-    _init_log_heads(model, train_arrays, train_rows)
+    _init_heads(model, train_arrays, train_rows)
     fit_rows, select_rows = _selection_split(train_rows, data.rows("validation"), cfg)
     stats = fit(model, train_arrays, fit_rows, cfg, dev, progress, spec.vocab.parent,
                 max_steps=max_steps, val_rows=select_rows)

@@ -88,8 +88,14 @@ def _param_groups(model: nn.Module, cfg: dict[str, Any]) -> list[dict[str, Any]]
     for p in model.parameters():  # encoder layers below the top never train
         if id(p) not in keep:
             p.requires_grad_(False)
-    return [{"params": list(model.heads.parameters()), "lr": cfg["lr"],
-             "weight_decay": cfg["weight_decay"]},
+    # the ratings head may have its own lr / weight decay: its few-review targets are noisy
+    # and a shared-rate head memorises them (it starts at the prior, see decoders)
+    rat = set(map(id, model.heads.heads["ratings"].parameters()))
+    return [{"params": [p for p in model.heads.parameters() if id(p) not in rat],
+             "lr": cfg["lr"], "weight_decay": cfg["weight_decay"]},
+            {"params": list(model.heads.heads["ratings"].parameters()),
+             "lr": float(cfg.get("ratings_lr", cfg["lr"])),
+             "weight_decay": float(cfg.get("ratings_weight_decay", cfg["weight_decay"]))},
             {"params": enc, "lr": cfg["lr"], "weight_decay": cfg["weight_decay"],
              "is_encoder": True}]
 

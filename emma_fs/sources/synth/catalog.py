@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emma_fs.sources.synth import ids
+from emma_fs.sources.synth import properties as props_model
 from emma_fs.sources.synth.categories import CategoryTree
 from emma_fs.sources.synth.material_model import MaterialModel
 from emma_fs.sources.synth.material_model import sample as sample_materials
@@ -103,6 +104,8 @@ class Chunk:
     image_flat: np.ndarray        # all image ids of the chunk's listings, listing by listing
     image_offsets: np.ndarray     # listing i owns image_flat[image_offsets[i]:image_offsets[i+1]]
     views: dict[int, SourceView] = field(default_factory=dict)
+    # functional variant code per product (properties.phrase), -1 = none
+    obj_function: np.ndarray | None = None
 
     @property
     def n_listings(self) -> int:
@@ -174,8 +177,17 @@ def sample_objects(rng: np.random.Generator, n: int, tree: CategoryTree, mats: M
              * np.exp(mat_price + brand_price + 0.35 * size_dev + rng.normal(0, 0.35, n)))
     price = np.round(np.clip(price, 0.5, 20000), 2)
 
-    logits = _logit(a_props) + tree.leaf_prop_logit[leaf] + mat_props + rng.normal(0, 0.6, (n, 5))
-    props = (rng.random((n, 5)) < _sigmoid(logits)) & ~non_phys[:, None]
+    # properties follow what the object is (see properties.py); the two draws keep the
+    # chunk's random stream as before, the variant draws come from a spawned stream
+    # the primary material (the one the text names) counts fully, the others a little
+    primary = np.where(valid[:, :1], mats.prop_logit[safe[:, 0]], 0.0)
+    # the archetype decides by default (kept at least 2 log-odds from the boundary, so only a
+    # telling modifier, material or functional variant changes it)
+    base = np.where(a_props >= 0.5, 1.0, -1.0) * np.maximum(np.abs(_logit(a_props)), 2.0)
+    score = base + tree.leaf_prop_logit[leaf] + 0.75 * primary + 0.25 * mat_props
+    rng.normal(0, 0.6, (n, 5))
+    props, function = props_model.assign(rng.spawn(1)[0], score, non_phys,
+                                         rng.random((n, 5)))
 
     quality = brand_quality + rng.normal(0, 0.7, n)
     centre = np.clip(4.0 + 0.6 * quality, 1.3, 4.9)
@@ -185,7 +197,7 @@ def sample_objects(rng: np.random.Generator, n: int, tree: CategoryTree, mats: M
     rating = rating / rating.sum(axis=1, keepdims=True)
     return dict(leaf=leaf, arch=arch, brand=brand, materials=np.where(non_phys[:, None], -1,
                 materials), props=props, mass=mass, pkg=pkg, dims=dims, price=price,
-                rating=rating, non_physical=non_phys)
+                rating=rating, non_physical=non_phys, function=function)
 
 
 def _membership(rng: np.random.Generator, n: int, is_dup: np.ndarray,
@@ -296,6 +308,24 @@ def source_view(rng: np.random.Generator, s: int, chunk_objs: dict[str, np.ndarr
     )
 
 
+def _copy_text_amounts(views: dict[int, SourceView], canon: np.ndarray,
+                       is_dup: np.ndarray) -> None:
+    """A near-duplicate re-lists its product's copy: in every source it is in, it shows as many
+    bullet features as the canonical listing's merged text (Amazon 2023 > UCSD > SP-API) and a
+    description when the canonical one has one."""
+    feat = np.zeros(len(canon), dtype=np.int64)
+    for s in (SPAPI, UCSD, A2023):  # later sources win, as in the merged listing
+        n_feat = np.where(views[s].present, views[s].n_features, 0)
+        feat = np.where(n_feat > 0, n_feat, feat)
+    desc = (views[UCSD].present & views[UCSD].has_desc) | (views[A2023].present
+                                                           & views[A2023].has_desc)
+    for s, view in views.items():
+        dup = is_dup & view.present
+        view.n_features = np.where(dup, feat[canon], view.n_features)
+        if s in (UCSD, A2023):
+            view.has_desc = np.where(dup, desc[canon], view.has_desc)
+
+
 def build_chunk(seed: int, index: int, n_objects: int, listing_offset: int, obj_offset: int,
                 tree: CategoryTree, mats: MaterialModel, leaf_mat_w: np.ndarray,
                 leaf_depth: np.ndarray, n_brands: int) -> Chunk:
@@ -342,6 +372,14 @@ def build_chunk(seed: int, index: int, n_objects: int, listing_offset: int, obj_
     donor = np.where(piggy >= 0, donor, -1)
 
     n_images = np.where(no_img, 0, np.clip(rng.geometric(0.42, n), 1, 9))
+    canon = np.searchsorted(l_obj, l_obj)  # each listing's canonical listing (variant 0)
+    # A near-duplicate re-lists the photos the canonical listing shows (re-encoded, see
+    # images.py): all of them when it is in a UCSD dump (which shows every image), else its
+    # main image (SP-API and image2mass show one); and it is in a UCSD dump when the canonical is.
+    ucsd_family = src[:, UCSD] | src[:, A2023]
+    shown = np.where(ucsd_family, n_images, np.minimum(n_images, 1))[canon]
+    n_images = np.where(is_dup & ~no_img & (shown > 0), shown, n_images)
+    src[is_dup & ucsd_family[canon] & ~ucsd_family, UCSD] = True
     rev = np.where(rng.random(n) < 0.22, 0, np.clip(rng.lognormal(1.0, 0.9, n).astype(int), 1, 30))
     rev = np.where(src[:, UCSD] | src[:, A2023], rev, 0)
     l_code = index * ids.CODE_STRIDE + np.arange(n)
@@ -349,11 +387,13 @@ def build_chunk(seed: int, index: int, n_objects: int, listing_offset: int, obj_
     image_codes = np.repeat(l_code * 16, n_images) + (np.arange(offsets[-1]) -
                                                       np.repeat(offsets[:-1], n_images))
     views = {s: source_view(rng, s, objs, l_obj, src[:, s], piggy, donor) for s in range(4)}
+    _copy_text_amounts(views, canon, is_dup)
     return Chunk(
         index=index, seed=seed, obj_id=obj_offset + np.arange(n_objects),
         obj_leaf=objs["leaf"], obj_arch=objs["arch"], obj_brand=objs["brand"],
         obj_materials=objs["materials"], obj_props=objs["props"], obj_mass=objs["mass"],
-        obj_pkg=objs["pkg"], obj_dims=objs["dims"], obj_price=objs["price"],
+        obj_function=objs["function"], obj_pkg=objs["pkg"], obj_dims=objs["dims"],
+        obj_price=objs["price"],
         obj_rating=objs["rating"], obj_non_physical=objs["non_physical"],
         l_obj=l_obj, l_code=l_code, l_global=listing_offset + np.arange(n),
         l_asin=ids.asins(l_code), l_variant=variant, l_src=src, l_junk=junk, l_piggy=piggy,

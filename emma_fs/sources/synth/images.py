@@ -2,9 +2,12 @@
 
 Shape follows the product's archetype, colour and texture its materials (wood grain, fabric
 weave, metallic sheen, see-through glass, circuit pattern), and the five properties add marks
-(a blade edge, a see-through body, a wavy outline, a hinge, an LED and a cable). The k-th view
-of a product is fixed by (seed, object, k); each listing jitters it (shift, scale, rotation,
-brightness, noise), so near-duplicate listings share similar but not identical images.
+(a blade edge, a see-through body, a wavy outline, a hinge, an LED and a cable). Each product
+also has its own visual identity drawn from (seed, object): a colour shade, body proportions,
+background tint, the accent band's place and a printed logo/pattern, so two products of one
+category look different. The k-th view of a product is fixed by (seed, object, k) and the
+listing's jitter. A near-duplicate listing re-uses the canonical listing's photos: the same
+render re-encoded with a tiny shift, a brightness change and another JPEG quality.
 Files: ``images/<first two chars of id>/<image_id>.jpg``.
 """
 
@@ -49,15 +52,48 @@ def _shape_mask(shape: int, x: np.ndarray, y: np.ndarray, wavy: float) -> np.nda
     return (np.abs(x) < 0.7) & (np.abs(y) < 0.42)
 
 
+N_IDENTITY = 16
+
+
+def identity(seed: int, obj_id: int) -> np.ndarray:
+    """A product's visual identity: ``N_IDENTITY`` uniforms fixed by (seed, object)."""
+    return np.random.default_rng([seed, 43, obj_id]).random(N_IDENTITY)
+
+
+def _logo(ident: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Where the product's printed logo/pattern covers the body (one of four kinds)."""
+    px, py = (ident[8] - 0.5) * 0.5, (ident[9] - 0.5) * 0.5
+    size = 0.12 + ident[10] * 0.14
+    kind = int(ident[7] * 4)
+    if kind == 0:  # a round badge
+        return (x - px) ** 2 + (y - py) ** 2 < size * size
+    if kind == 1:  # diagonal stripes
+        freq, tilt = 5 + ident[14] * 10, ident[15] * 2 - 1
+        return np.sin((x + tilt * y) * freq * np.pi) > 0.4
+    if kind == 2:  # a rectangular label
+        return (np.abs(x - px) < size * 1.6) & (np.abs(y - py) < size * 0.8)
+    theta = np.arctan2(y - py, x - px)  # a ring of dots
+    r = np.sqrt((x - px) ** 2 + (y - py) ** 2)
+    return (np.abs(r - size * 1.5) < 0.06) & (np.sin(theta * (3 + int(ident[14] * 5))) > 0.3)
+
+
 def draw(shape: int, colour: np.ndarray, colour2: np.ndarray, texture: int,
-         props: np.ndarray, params: np.ndarray, noise: np.random.Generator) -> np.ndarray:
-    """One 64x64x3 uint8 image. ``params``: cx, cy, scale, angle, background, brightness."""
+         props: np.ndarray, params: np.ndarray, noise: np.random.Generator,
+         ident: np.ndarray | None = None) -> np.ndarray:
+    """One 64x64x3 uint8 image. ``params``: cx, cy, scale, angle, background, brightness;
+    ``ident``: the product's identity (:func:`identity`), none for a plain archetype image."""
     cx, cy, scale, angle, bg, bright = (float(p) for p in params)
     ca, sa = np.cos(angle), np.sin(angle)
     x = ((_X - cx) * ca + (_Y - cy) * sa) / scale
     y = (-(_X - cx) * sa + (_Y - cy) * ca) / scale
     img = np.empty((SIZE, SIZE, 3), dtype=np.float32)
     img[:] = bg + 8 * _Y[..., None]
+    band_y, band_h = 0.15, 0.09
+    if ident is not None:
+        colour = np.clip(colour + (ident[:3] - 0.5) * 40, 0, 255)
+        x, y = x / (0.85 + ident[3] * 0.3), y / (0.85 + ident[4] * 0.3)
+        img += (ident[11:14] - 0.5) * 30  # background tint
+        band_y, band_h = -0.4 + ident[5] * 0.8, 0.05 + ident[6] * 0.08
     sharp, transparent, deformable, articulating, electronic = (bool(p) for p in props)
     mask = _shape_mask(shape, x, y, 0.06 if deformable else 0.0)
     body = np.broadcast_to(colour.astype(np.float32), (SIZE, SIZE, 3)).copy()
@@ -73,8 +109,11 @@ def draw(shape: int, colour: np.ndarray, colour2: np.ndarray, texture: int,
         body += (noise.random((SIZE, SIZE, 1)) < 0.08) * 90
     elif texture == mm.CIRCUIT:
         body[((np.abs(np.sin(x * 20)) < 0.12) | (np.abs(np.sin(y * 20)) < 0.12))] = (40, 160, 70)
-    accent = np.abs(y - 0.15) < 0.09
+    accent = np.abs(y - band_y) < band_h
     body[accent] = colour2
+    if ident is not None:
+        logo_colour = (ident[[12, 14, 10]] * 255).astype(np.float32)
+        body[_logo(ident, x, y)] = logo_colour
     alpha = 0.35 if (transparent or texture == mm.CLEAR) else 1.0
     m = mask[..., None]
     img = np.where(m, alpha * body + (1 - alpha) * img, img)
@@ -109,6 +148,18 @@ def _params(seed: int, obj_id: int, k: int, listing_code: int) -> np.ndarray:
     ])
 
 
+def _reencode(seed: int, listing_code: int, k: int, params: np.ndarray) -> tuple[np.ndarray,
+                                                                                 int]:
+    """A re-listed photo: the original's params nudged (about a pixel, a few % brightness) and
+    another JPEG quality."""
+    u = np.random.default_rng([seed, 47, listing_code, k]).random(4)
+    nudged = params.copy()
+    nudged[0] += (u[0] - 0.5) * 0.06
+    nudged[1] += (u[1] - 0.5) * 0.06
+    nudged[5] *= 1 + (u[2] - 0.5) * 0.06
+    return nudged, 70 + int(u[3] * 26)
+
+
 def write(ctx: ChunkContext) -> dict[str, int]:
     """Draw and save the images of the chunk's listings below ``ctx.images_limit``."""
     from PIL import Image
@@ -117,23 +168,31 @@ def write(ctx: ChunkContext) -> dict[str, int]:
     mats = ctx.mats
     written = 0
     folder = ctx.out_dir / "images"
+    canon = np.searchsorted(c.l_obj, c.l_obj)
     todo = np.flatnonzero((c.l_global < ctx.images_limit) & (c.l_n_images > 0))
     for i in todo:
         i = int(i)
         obj = int(c.l_obj[i])
+        # a near-duplicate shows the canonical listing's photos, re-encoded
+        photo_code = int(c.l_code[canon[i]])
+        dup = photo_code != int(c.l_code[i])
+        ident = identity(c.seed, int(c.obj_id[obj]))
         m = [int(x) for x in c.obj_materials[obj] if x >= 0]
         colour = mats.colour[m[0]] if m else np.array([250, 250, 250])
         colour2 = mats.colour[m[1]] if len(m) > 1 else colour * 0.7
         texture = int(mats.texture[m[0]]) if m else mm.FLAT
         shape = ARCHETYPES[int(c.obj_arch[obj])].shape
-        noise = np.random.default_rng([c.seed, 29, int(c.l_code[i])])
+        noise = np.random.default_rng([c.seed, 29, photo_code])
         for k, image_id in enumerate(c.image_ids(i)):
-            params = _params(c.seed, int(c.obj_id[obj]), k, int(c.l_code[i]))
+            params = _params(c.seed, int(c.obj_id[obj]), k, photo_code)
+            quality = 85
+            if dup:
+                params, quality = _reencode(c.seed, int(c.l_code[i]), k, params)
             arr = draw(shape, colour, np.asarray(colour2), texture, c.obj_props[obj], params,
-                       noise)
+                       noise, ident)
             path = folder / image_id[:2] / f"{image_id}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(arr).save(path, format="JPEG", quality=85)
+            Image.fromarray(arr).save(path, format="JPEG", quality=quality)
             written += 1
     return {"images": written}
 

@@ -2,9 +2,15 @@
 
 Words are tied to the hidden truth so text models can learn: category nouns and modifiers,
 material words, and the paper's keyword lists for the five properties (a positive property is
-mentioned in ~60% of listings, a negative one in ~4%, so keywords alone are not enough).
+mentioned in ~75% of listings, a negative one in ~1.5%, so keywords alone are not enough), and
+a product's functional variant ("with LED Light", "Folding", "Manual, No Batteries Needed", see
+:mod:`.properties`) is always named after the noun in its title and in a bullet.
 Non-physical items carry telling words ("Digital Download", "eGift Card", "[Online Code]").
-Near-duplicate listings vary the title of the same product slightly.
+Each product has its own identity in text (a model code, a colour, its own phrasing of the
+bullets), drawn from a per-product stream, so two products of one category read differently.
+A near-duplicate listing re-lists the same product copy: the canonical listing's title with a
+small edit (a word such as "New" or "2 Pack" added, brand casing, two tokens swapped) and the
+same bullet features and description.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import numpy as np
 from emma_fs.sources.synth.catalog import Chunk
 from emma_fs.sources.synth.categories import CategoryTree
 from emma_fs.sources.synth.material_model import MaterialModel
+from emma_fs.sources.synth.properties import phrase as function_phrase
 from emma_fs.sources.synth.seed_categories import ARCHETYPES
 
 PROPERTIES = ("sharp", "transparent", "deformable", "articulating", "electronic")
@@ -71,6 +78,24 @@ _SUMMARIES = {1: ("Junk", "One Star", "Awful"), 2: ("Meh", "Two Stars", "Not gre
               3: ("Okay", "Three Stars", "Average"), 4: ("Good", "Four Stars", "Nice"),
               5: ("Great!", "Five Stars", "Love it")}
 
+_COLOURS = ("Slate Blue", "Forest Green", "Charcoal", "Ivory", "Burgundy", "Teal", "Sand",
+            "Navy", "Coral", "Olive", "Graphite", "Mint", "Mustard", "Plum", "Rose Gold",
+            "Sky Blue", "Espresso", "Crimson", "Lavender", "Silver Grey")
+_CODE_LETTERS = "BCDFGHJKLMNPRSTVWXZ"
+_DUP_EDITS = ("New", "2 Pack", "Genuine", "Upgraded", "Original", "Pack of 2", "", "")
+_GET_EXTRAS = ("user guide", "storage pouch", "gift box", "spare parts kit", "cleaning cloth",
+               "quick start card", "carry bag", "mounting kit")
+_PITCHES = (
+    "Thoughtfully engineered by the {brand} design team after years of customer feedback.",
+    "Our best-selling {noun}, now refined with a sturdier build.",
+    "Tested in our own lab to meet strict quality standards.",
+    "A family-run workshop finishes every {noun} by hand.",
+    "Voted a favourite by thousands of happy customers.",
+    "Compact, practical and built to be used every single day.",
+    "Designed in-house and backed by responsive support.",
+    "Made in small batches for consistent quality.",
+)
+
 _SYLLABLES = ("ka", "lo", "ven", "tri", "mo", "zen", "ra", "dex", "pro", "lu", "na", "vi",
               "tor", "ex", "qu", "im", "sol", "ar", "ix", "bel", "cor", "fin", "gal", "hom")
 
@@ -102,9 +127,12 @@ class ListingText:
         n = chunk.n_listings
         self.u = rng.random((n, 24))
         props = chunk.obj_props[chunk.l_obj]
-        self.mention = (rng.random((n, 5)) < np.where(props, 0.6, 0.025)) & ~(
+        self.mention = (rng.random((n, 5)) < np.where(props, 0.75, 0.015)) & ~(
             chunk.obj_non_physical[chunk.l_obj][:, None])
         self.canonical_listing = np.searchsorted(chunk.l_obj, np.arange(len(chunk.obj_id)))
+        # product identity (model code, colour, phrasing): one stream per chunk, per product
+        self.obj_u = np.random.default_rng([chunk.seed, 41, chunk.index]).random(
+            (len(chunk.obj_id), 8))
         self._titles: dict[int, str] = {}
         self._paths: dict[int, list[str]] = {}
 
@@ -126,6 +154,26 @@ class ListingText:
         syns = self.mats.synonyms[node]
         return syns[int(u * len(syns)) % len(syns)].title()
 
+    def model_code(self, obj: int) -> str:
+        """A product's model number, e.g. ``KX-4821`` (distinct products rarely share one)."""
+        u = self.obj_u[obj]
+        letters = "".join(_CODE_LETTERS[int(x * len(_CODE_LETTERS)) % len(_CODE_LETTERS)]
+                          for x in u[:2])
+        return f"{letters}-{100 + int(u[2] * 9900)}"
+
+    def function(self, obj: int) -> str:
+        """The product's functional variant phrase (see :mod:`.properties`), "" for none."""
+        codes = self.c.obj_function
+        return "" if codes is None else function_phrase(int(codes[obj]))
+
+    def colour(self, obj: int) -> str:
+        return _COLOURS[int(self.obj_u[obj, 3] * len(_COLOURS)) % len(_COLOURS)]
+
+    def copy_listing(self, listing: int) -> int:
+        """The listing whose product copy ``listing`` shows: the canonical listing of its
+        product (a near-duplicate re-lists the same copy)."""
+        return int(self.canonical_listing[int(self.c.l_obj[listing])])
+
     def category_path(self, obj: int) -> list[str]:
         leaf = int(self.c.obj_leaf[obj])
         if leaf not in self._paths:
@@ -137,38 +185,59 @@ class ListingText:
         """The title of a listing's own product (the same in every source that has it)."""
         if listing in self._titles:
             return self._titles[listing]
-        c, u = self.c, self.u[listing]
+        c = self.c
+        if int(c.l_variant[listing]):
+            title = self._edited_title(listing)
+            self._titles[listing] = title
+            return title
+        u = self.u[listing]
         obj = int(c.l_obj[listing])
         leaf = int(c.obj_leaf[obj])
         words: list[str] = []
         brand = self.brand(obj)
-        variant = int(c.l_variant[listing])
         if u[0] < 0.9:
-            words.append(brand.upper() if variant and u[1] < 0.5 else brand)
-        for mod in self.tree.leaf_modifiers[leaf]:
-            if u[2] < 0.75 or variant == 0:
-                words.append(mod)
+            words.append(brand)
+        words.extend(self.tree.leaf_modifiers[leaf])
         mat = self.material_word(obj, u[3])
         noun = self.noun(obj, u[5]).title()
         if mat and u[4] < 0.45 and mat.lower() not in noun.lower():
             words.append(mat)
         words.append(noun)
+        words.append(self.function(obj))
         if c.obj_non_physical[obj]:
             words.append(_NON_PHYSICAL_TAGS[int(u[16] * len(_NON_PHYSICAL_TAGS))])
         else:
+            words.append(self.model_code(obj))
             for p in range(5):
                 if self.mention[listing, p] and u[6 + p] < 0.4:
                     kws = KEYWORDS[p]
                     words.append(kws[int(u[11 + p] * len(kws)) % len(kws)])
+            if self.obj_u[obj, 4] < 0.6:
+                words.append(self.colour(obj))
             words.append(_EXTRAS[int(u[17] * len(_EXTRAS))])
-        if variant:  # a near-duplicate listing of the same product: reworded
-            words.insert(0, ("New", "Upgraded", "2023 Version", "Original", "Genuine")[
-                (variant + int(u[18] * 5)) % 5])
-            if u[19] < 0.5 and len(words) > 3:
-                words[-1], words[-2] = words[-2], words[-1]
         title = " ".join(w for w in words if w)
         self._titles[listing] = title
         return title
+
+    def _edited_title(self, listing: int) -> str:
+        """A near-duplicate's title: the canonical title with one small seller edit (a word
+        added, brand casing) and sometimes two neighbouring tokens swapped."""
+        u = self.u[listing]
+        obj = int(self.c.l_obj[listing])
+        words = self.title(int(self.canonical_listing[obj])).split()
+        brand = self.brand(obj)
+        edit = _DUP_EDITS[int(u[18] * len(_DUP_EDITS))]
+        if not edit and brand in words:
+            words[words.index(brand)] = brand.upper()
+        elif edit:
+            if u[1] < 0.5:
+                words.insert(0, edit)
+            else:
+                words.append(edit)
+        if u[19] < 0.35 and len(words) > 3:
+            k = 1 + int(u[23] * (len(words) - 2))
+            words[k - 1], words[k] = words[k], words[k - 1]
+        return " ".join(words)
 
     def described_title(self, listing: int, described: int) -> str:
         """Title a record shows: its own, or the donor's when the record is piggy-backed."""
@@ -180,25 +249,42 @@ class ListingText:
         """Up to ``n`` bullet points for the described product."""
         if n <= 0:
             return []
-        c, u = self.c, self.u[listing]
+        c = self.c
         own = described == int(c.l_obj[listing])
+        if own:  # a near-duplicate shows its product's canonical copy
+            listing = self.copy_listing(listing)
+        u = self.u[listing]
         mention = self.mention[listing] if own else c.obj_props[described] & (u[:5] < 0.6)
         noun = self.noun(described, u[5])
+        ou = self.obj_u[described]
         out = []
         mat = self.material_word(described, u[20])
         if mat:
             out.append(f"PREMIUM {mat.upper()}: made of {mat.lower()} for "
                        f"{_BENEFITS[int(u[21] * len(_BENEFITS))]}.")
+        if self.function(described):
+            out.append(f"DESIGNED TO WORK: {self.function(described).lower()}, made for how "
+                       f"you use a {noun.lower()}.")
         for p in range(5):
             if mention[p] and not (own and u[6 + p] < 0.4):
                 kws = KEYWORDS[p]
                 out.append(_FEATURE_KW[p].format(kw=kws[int(u[11 + p] * len(kws)) % len(kws)]))
         out.append(f"PERFECT FOR: {_USES.get(self.dept(described), 'everyday use')}.")
-        out.append(f"WHAT YOU GET: 1 x {noun}, user guide and our friendly customer service.")
-        out.append("WORRY-FREE: 12-month warranty and 30-day returns.")
+        if not c.obj_non_physical[described]:
+            pitch = _PITCHES[int(ou[5] * len(_PITCHES))].format(brand=self.brand(described),
+                                                                noun=noun.lower())
+            out.append(f"MODEL {self.model_code(described)}: {self.colour(described).lower()} "
+                       f"finish. {pitch}")
+        count = 1 + int(ou[6] * 4)
+        out.append(f"WHAT YOU GET: {count} x {self.brand(described)} {noun}, "
+                   f"{_GET_EXTRAS[int(ou[7] * len(_GET_EXTRAS))]} and our friendly support.")
+        out.append(f"WORRY-FREE: {(6, 12, 18, 24, 36)[int(ou[0] * 5)]}-month warranty and "
+                   f"{(30, 60, 90)[int(ou[1] * 3)]}-day returns.")
         return out[:n]
 
     def description(self, listing: int, described: int) -> list[str]:
+        if described == int(self.c.l_obj[listing]):
+            listing = self.copy_listing(listing)
         u = self.u[listing]
         noun = self.noun(described, u[5])
         brand = self.brand(described)
@@ -206,6 +292,10 @@ class ListingText:
         text = f"The {brand} {noun} is designed for {_USES.get(self.dept(described), 'you')}."
         if mat and u[22] < 0.6:
             text += f" Crafted from quality {mat.lower()}."
+        ou = self.obj_u[described]
+        text += " " + _PITCHES[int(ou[2] * len(_PITCHES))].format(brand=brand, noun=noun.lower())
+        if not self.c.obj_non_physical[described]:
+            text += f" Model {self.model_code(described)} in {self.colour(described).lower()}."
         if self.c.obj_non_physical[described]:
             text += " This is a digital product: no physical item will be shipped."
         return [text]
