@@ -21,7 +21,7 @@ from emma_fs.embeddings.settings import EmbedSettings
 from emma_fs.embeddings.text import embed_text
 
 torch.set_num_threads(1)
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 N_OBJECTS = 1500
 
 

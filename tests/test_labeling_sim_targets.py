@@ -35,6 +35,7 @@ def synth_ws(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_five_properties_reach_f1_90_and_uncertainty_halves_labels(synth_ws):
     con = db.connect(synth_ws.duckdb_path)
     try:
