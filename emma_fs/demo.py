@@ -104,7 +104,8 @@ def run_demo(directory: Path, *, objects: int = 2000, seed: int = 0,
          "ingested": r["rows_ingested"], "rejected": r["rows_rejected"]}
         for r in _ingest_totals(project, report)]
     result.sections["dataset"] = _dataset_counts(project, synth)
-    result.sections["duplicate candidates"] = pairs
+    result.sections["duplicate candidates"] = [
+        {k: p.get(k) for k in ("modality", "threshold", "vectors", "pairs")} for p in pairs]
     result.sections["Table 1: test split (MnRE and F1/acc higher is better, KL lower)"] = [
         {"model": r.get("model"), "gen": r.get("generation"),
          **{k: r.get(k) for k in METRIC_COLUMNS}} for r in metrics["table1"]]
