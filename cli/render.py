@@ -39,8 +39,9 @@ def _cell(value: Any) -> str:
 
 
 def records(rows: Sequence[Mapping[str, Any]], *, title: str | None = None,
-            columns: Sequence[str] | None = None) -> None:
-    """Print rows in the chosen --format."""
+            columns: Sequence[str] | None = None, page: bool = False) -> None:
+    """Print rows in the chosen --format; with ``page``, a table taller than the terminal
+    opens in the pager (only when stdout is a terminal)."""
     cols = list(columns or (rows[0].keys() if rows else []))
     fmt = STATE.format
     if fmt is OutputFormat.json:
@@ -60,7 +61,12 @@ def records(rows: Sequence[Mapping[str, Any]], *, title: str | None = None,
             table.add_column(c, overflow="fold")
         for r in rows:
             table.add_row(*(_cell(r.get(c)) for c in cols))
-        Console().print(table)
+        console = Console()
+        if page and console.is_terminal and len(rows) + 4 > console.size.height:
+            with console.pager(styles=True):
+                console.print(table)
+        else:
+            console.print(table)
 
 
 def summary(data: Mapping[str, Any], *, title: str | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from cli import render
 from cli.state import STATE, OutputFormat
 
 DISPLAY_ROWS = 50
+PAGED_ROWS = 10_000
 
 
 class SqlFormat(StrEnum):
@@ -41,7 +43,11 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("--format parquet needs --out FILE", param_hint="--out")
         result = run_query(STATE.workspace().duckdb_path, query, dialect)
         display = fmt == "table" and out is None
-        shown = limit if limit is not None else (DISPLAY_ROWS if display else None)
+        # On a terminal, long tables open in a pager (up to PAGED_ROWS); elsewhere they are
+        # cut to DISPLAY_ROWS with a note on stderr.
+        paged = display and sys.stdout.isatty()
+        default_rows = PAGED_ROWS if paged else DISPLAY_ROWS
+        shown = limit if limit is not None else (default_rows if display else None)
         if shown is not None and result.num_rows > shown:
             render.message(f"showing {shown} of {result.num_rows} rows (use --limit N)")
             result = result.slice(0, shown)
@@ -50,4 +56,4 @@ def register(app: typer.Typer) -> None:
             render.message(f"wrote {result.num_rows} rows to {out}")
             return
         STATE.format = OutputFormat(fmt)
-        render.records(result.to_pylist(), columns=result.column_names)
+        render.records(result.to_pylist(), columns=result.column_names, page=paged)
