@@ -8,20 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-
-from emma_fs.workspace import SHIPPED_SQL_DIR
+from _emma_sql import sql_dir_copy
 
 U = "https://images-na.ssl-images-amazon.com/images/I/"
 TARGETS = ["listings", "decisions", "dedup_decisions", "category_nodes", "dataset_coverage",
            "split_counts", "materials_unmatched", "review_texts", "cleaning_report", "stg_measures"]
 
 # the transform files of the EMMa data work (sql/*.sql owned by this stage)
-EMMA_SQL = frozenset(
-    "stg_ucsd2018_meta stg_amazon2023_meta stg_spapi_items stg_image2mass stg_sources stg_measures "
-    "stg_images stg_reviews material_taxonomy material_ancestors material_matches "
-    "listing_materials materials_unmatched listings_joined piggyback_checks filter_decisions "
-    "dedup_pairs dedup_clusters dedup_decisions splits listings decisions review_texts "
-    "category_nodes dataset_coverage split_counts cleaning_report".split())
 
 UCSD = [
     {"asin": "A1", "title": "Stainless Steel Chef Knife 8 inch",
@@ -114,24 +107,6 @@ IMAGES = [("a6", "images/a6.jpg", "same-bytes"), ("a7", "images/a7.jpg", "same-b
           ("a1y", "images/a1y.jpg", "h2")]
 
 
-def sql_dir_copy(dest: Path) -> Path:
-    """The shipped sql dir copied to ``dest``, without other stages' transform files that do not
-    load on their own (their work in progress must not break these tests); ours must load."""
-    import shutil
-
-    from emma_fs.errors import TransformError
-    from emma_fs.transforms.model import load_transform
-
-    shutil.copytree(SHIPPED_SQL_DIR / "seeds", dest / "seeds")
-    for f in sorted(SHIPPED_SQL_DIR.glob("*.sql")):
-        try:
-            load_transform(f, SHIPPED_SQL_DIR)
-        except TransformError:
-            if f.stem in EMMA_SQL:
-                raise
-            continue
-        shutil.copy(f, dest / f.name)
-    return dest
 
 
 def load_raw(con, *, mismatch: list[tuple[str, float]] = ()) -> None:

@@ -11,8 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from emma_fs.workspace import SHIPPED_SQL_DIR
+from _emma_sql import sql_dir_copy
 
 pytestmark = pytest.mark.slow
 
@@ -20,30 +19,8 @@ N_OBJECTS = 1500
 TARGETS = ["listings", "decisions", "dedup_decisions", "category_nodes", "dataset_coverage",
            "split_counts", "materials_unmatched", "review_texts", "cleaning_report", "stg_measures"]
 EXACT_COPY = "B0EXACTCPY"
-EMMA_SQL = frozenset(
-    "stg_ucsd2018_meta stg_amazon2023_meta stg_spapi_items stg_image2mass stg_sources stg_measures "
-    "stg_images stg_reviews material_taxonomy material_ancestors material_matches "
-    "listing_materials materials_unmatched listings_joined piggyback_checks filter_decisions "
-    "dedup_pairs dedup_clusters dedup_decisions splits listings decisions review_texts "
-    "category_nodes dataset_coverage split_counts cleaning_report".split())
 
 
-def sql_dir_copy(dest: Path) -> Path:
-    """The shipped sql dir copied to ``dest``, without other stages' transform files that do not
-    load on their own (their work in progress must not break these tests); ours must load."""
-    from emma_fs.errors import TransformError
-    from emma_fs.transforms.model import load_transform
-
-    shutil.copytree(SHIPPED_SQL_DIR / "seeds", dest / "seeds")
-    for f in sorted(SHIPPED_SQL_DIR.glob("*.sql")):
-        try:
-            load_transform(f, SHIPPED_SQL_DIR)
-        except TransformError:
-            if f.stem in EMMA_SQL:
-                raise
-            continue
-        shutil.copy(f, dest / f.name)
-    return dest
 
 
 def plant(con, truth: str) -> str:
