@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from cli.state import STATE, OutputFormat
+
+PIPE_WIDTH = 120
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,7 +56,6 @@ def records(rows: Sequence[Mapping[str, Any]], *, title: str | None = None,
         for r in rows:
             writer.writerow(["" if r.get(c) is None else r.get(c) for c in cols])
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title, show_lines=False, header_style="bold")
@@ -61,12 +63,23 @@ def records(rows: Sequence[Mapping[str, Any]], *, title: str | None = None,
             table.add_column(c, overflow="fold")
         for r in rows:
             table.add_row(*(_cell(r.get(c)) for c in cols))
-        console = Console()
+        console = _console()
         if page and console.is_terminal and len(rows) + 4 > console.size.height:
             with console.pager(styles=True):
                 console.print(table)
         else:
             console.print(table)
+
+
+def _console():  # noqa: ANN202 - rich Console, imported lazily
+    """A console for tables: the terminal's width, or 120 columns when output goes to a file
+    or pipe (rich's 80-column default folds every header of a wide table)."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=PIPE_WIDTH)
+    return console
 
 
 def summary(data: Mapping[str, Any], *, title: str | None = None) -> None:

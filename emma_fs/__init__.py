@@ -8,3 +8,9 @@ that need them so that importing this package stays cheap.
 """
 
 __version__ = "0.1.0"
+
+import os as _os
+
+# Lance's Rust logger prints a WARN line for routine events (e.g. "No existing dataset ...
+# will be created" on every first write); keep errors only unless the user asks for more.
+_os.environ.setdefault("LANCE_LOG", "error")

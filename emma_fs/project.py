@@ -124,3 +124,31 @@ class Project:
         from emma_fs.training.pipeline import evaluate_models
 
         return evaluate_models(self.ws, truth=truth, split=split, progress=self.progress)
+
+    # -- Smart Labeling (reads the object embedding and label tables, writes smart_labels) --
+    def train_object_embedding(self, **settings: Any) -> dict[str, Any]:
+        """Train the object embedding over every listing (``dim``, ``epochs``, ``threads``...)."""
+        from emma_fs.labeling.object_embedding import train_object_embedding
+
+        return train_object_embedding(self.ws, self.progress, **settings)
+
+    def label_with_stand_in(self, prop: str, truth: Path, plan: Any) -> dict[str, Any]:
+        """Label ``prop`` with answers taken from ``truth`` (the demo's stand-in labeller)."""
+        from emma_fs.labeling.stand_in import label_with_truth
+
+        with self.connect() as con:
+            return label_with_truth(self.ws, con, prop, truth, plan, progress=self.progress)
+
+    def label_status(self, prop: str) -> dict[str, Any]:
+        """Labels so far and cross-validated precision / recall / F1 of ``prop``."""
+        from emma_fs.labeling.status import property_status
+
+        with self.connect() as con:
+            return property_status(self.ws, con, prop)
+
+    def label_apply(self, prop: str) -> dict[str, Any]:
+        """A probabilistic ``prop`` label for every object in ``smart_labels`` (+ export)."""
+        from emma_fs.labeling.apply import apply_property
+
+        with self.connect() as con:
+            return apply_property(self.ws, con, prop, progress=self.progress)

@@ -32,20 +32,30 @@ def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
     # The metrics table has the Everything model and the baselines, with sane values.
     table1 = sections[next(k for k in sections if k.startswith("Table 1"))]
     models = {r["model"] for r in table1}
-    assert {"everything", "text", "single_image"} <= models
+    assert {"everything", "text", "single image", "global median (baseline)"} <= models
     everything = next(r for r in table1 if r["model"] == "everything")
-    assert 0 < everything["mass_mnre"] <= 1 and 0 < everything["price_mnre"] <= 1
+    assert 0 < everything["mass MnRE"] <= 1 and 0 < everything["price MnRE"] <= 1
 
     # Materialized views reconcile with their offline rows, and neighbours exclude the query.
     views = sections["feature views"]
     assert views and all(v["reconciled"] for v in views)
-    key = next(k for k in sections if k.startswith("neighbours of "))
-    query_asin = key.split()[2]
-    hits = sections[key]
-    assert 0 < len(hits) <= 5
-    assert query_asin not in {h["asin"] for h in hits}
-    distances = [h["distance"] for h in hits]
-    assert distances == sorted(distances)
+    assert {"object_embedding", "smart_labels"} <= {v["view"] for v in views}
+    for space in ("text", "object"):
+        key = next(k for k in sections if k.startswith("neighbours of ") and space in k)
+        query_asin = key.split()[2]
+        hits = sections[key]
+        assert 0 < len(hits) <= 5
+        assert query_asin not in {h["asin"] for h in hits}
+        distances = [h["distance"] for h in hits]
+        assert distances == sorted(distances)
+
+    # The stand-in labelling session wrote events, and apply labeled every object.
+    labeling = sections[next(k for k in sections if k.startswith("smart labeling"))]
+    assert labeling["labels (search + active pages)"] > 0
+    assert labeling["objects labeled by apply"] == kept
+    events = project.query("SELECT count(*) AS n FROM label_events WHERE who = 'stand-in'")
+    assert events[0]["n"] >= labeling["labels (search + active pages)"]
+    assert 0 <= labeling["F1 of applied labels vs hidden truth"] <= 100
 
     # A second run is a no-op for the SQL stage (the engine rebuilds nothing).
     again = project.transform()

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from emma_fs.training import losses, metrics
-from emma_fs.training.decoders import Head, init_distribution_head
+from emma_fs.training.decoders import Head, floored_log_probs, init_distribution_head
 from emma_fs.training.pipeline import ratings_prior
 
 torch.set_num_threads(1)
@@ -35,6 +35,33 @@ def test_untrained_distribution_head_outputs_the_prior_for_any_input():
     probs = torch.softmax(head(torch.randn(7, 12) * 10), dim=-1)
     assert torch.allclose(probs, torch.tensor(prior, dtype=torch.float32).expand(7, 5),
                           atol=1e-6)
+
+
+def test_floored_head_outputs_the_prior_and_never_less_than_the_floor():
+    torch.manual_seed(0)
+    head = Head(12, 16, 5)
+    prior = np.array([0.05, 0.1, 0.2, 0.3, 0.35])
+    init_distribution_head(head, prior, floor=0.05)
+    probs = torch.softmax(floored_log_probs(head(torch.randn(7, 12) * 10), 0.05), dim=-1)
+    assert torch.allclose(probs, torch.tensor(prior, dtype=torch.float32).expand(7, 5),
+                          atol=1e-6)
+    # a confident logit vector keeps floor / 5 on every other bin, and stays a distribution
+    log_p = floored_log_probs(torch.tensor([[40.0, 0, 0, 0, 0]]), 0.05)
+    assert torch.allclose(log_p.exp(), torch.tensor([[0.96, 0.01, 0.01, 0.01, 0.01]]),
+                          atol=1e-6)
+    # floor 0 is the plain log-softmax
+    z = torch.randn(3, 5)
+    assert torch.allclose(floored_log_probs(z, 0.0), torch.log_softmax(z, -1))
+
+
+def test_floor_bounds_the_ratings_kl_of_a_confident_wrong_head():
+    target = torch.tensor([[0.0, 0, 0, 0, 1]])
+    wrong = torch.tensor([[60.0, 0, 0, 0, 0]])
+    n, ok = torch.tensor([3.0]), torch.tensor([True])
+    unfloored = losses.ratings_kl(wrong, target, n, ok).item()
+    floored = losses.ratings_kl(floored_log_probs(wrong, 0.05), target, n, ok).item()
+    assert floored == pytest.approx(math.log(100), rel=1e-5)  # -log(0.05 / 5)
+    assert unfloored > 50
 
 
 def test_distribution_head_still_learns_after_prior_init():

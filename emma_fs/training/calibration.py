@@ -12,6 +12,7 @@ A fitted temperature that would raise the ECE is not used (``temperature`` 1, th
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from emma_fs.training.metrics import ece
 from emma_fs.training.predict import sibling_softmax
@@ -48,8 +49,8 @@ def fit_temperatures(raw: dict[str, np.ndarray], arrays: dict[str, np.ndarray],
     mask = arrays["mat_mask"][rows]
     if mask.any():
         t = min(GRID, key=lambda g: _materials_nll(logits, targets, mask, g))
-        before = ece(1 / (1 + np.exp(-logits[mask])), targets[mask])
-        after = ece(1 / (1 + np.exp(-logits[mask] / t)), targets[mask])
+        before = ece(expit(logits[mask]), targets[mask])
+        after = ece(expit(logits[mask] / t), targets[mask])
         report["materials"] = _keep_if_better(float(t), before, after, int(mask.sum()))
     path_idx = arrays["category"][rows]
     if (path_idx >= 0).any() and len(cat_parent):

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from emma_fs.training.features import Listings
 
 COLUMNS = ("price_mnre", "mass_mnre", "materials_f1", "category_acc", "ratings_kl")
+# the kNN baseline's averaged neighbour distributions get the same floor as the models'
+# ratings heads (``ratings_floor`` of models/demo.toml and paper.toml): a few neighbours'
+# histograms leave empty bins, and one empty bin the truth uses makes the KL unbounded
+BASELINE_RATINGS_FLOOR = 0.05
 
 
 def table1_metrics(pred: Predictions, arrays: dict[str, np.ndarray], rows: np.ndarray,
@@ -110,11 +114,13 @@ def baseline_rows(data: Listings, arrays: dict[str, np.ndarray], train: np.ndarr
         for nbrs in nn_idx:  # vote among neighbours' paths
             votes = [PATH_SEP.join(data.category_paths[j]) for j in nbrs
                      if data.category_paths[j]]
-            best = max(set(votes), key=votes.count) if votes else ""
+            # ties go to the nearest neighbour's path (a set's order would vary run to run)
+            best = max(votes, key=votes.count) if votes else ""
             knn_paths.append(best.split(PATH_SEP) if best else common_path)
         rm = arrays["ratings_present"][nn_idx][..., None]
         rat = (arrays["ratings"][nn_idx] * rm).sum(1) / np.maximum(rm.sum(1), 1)
         rat = np.where(rm.any(1), rat, mean_dist)
+        rat = (1 - BASELINE_RATINGS_FLOOR) * rat + BASELINE_RATINGS_FLOOR / rat.shape[1]
         out.append(row("baseline:knn_text", knn_median(arrays["price"]),
                        knn_median(arrays["mass"]), mat, knn_paths, rat))
     return out

@@ -28,7 +28,13 @@ import torch
 from torch import nn
 
 from emma_fs.errors import ModelError
-from emma_fs.training.decoders import TASKS, Head, MultiTaskHeads, output_dims
+from emma_fs.training.decoders import (
+    TASKS,
+    Head,
+    MultiTaskHeads,
+    floored_log_probs,
+    output_dims,
+)
 from emma_fs.training.features import FeatureSpec
 
 TARGET_KEYS = ("price", "mass", "mat_targets", "mat_mask", "category", "ratings",
@@ -37,6 +43,14 @@ EVERYTHING_BLOCKS = ("text_emb", "image_emb", "review_emb", "size", "package", "
                      "mass_in", "materials_in", "category_in", "ratings_in")
 OWN_BLOCK = {"price": "price_in", "mass": "mass_in", "materials": "materials_in",
              "category": "category_in", "ratings": "ratings_in"}
+
+
+def ratings_floor(cfg: dict[str, Any]) -> float:
+    """The config's ``ratings_floor`` (0 <= f < 1; 0 when absent, as in older checkpoints)."""
+    f = float(cfg.get("ratings_floor", 0.0))
+    if not 0.0 <= f < 1.0:
+        raise ModelError(f"ratings_floor must be in [0, 1), got {f}")
+    return f
 
 
 def targets_batch(arrays: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, torch.Tensor]:
@@ -58,6 +72,7 @@ class EverythingModel(nn.Module):
         super().__init__()
         self.dims = {b: example[b].shape[1] for b in EVERYTHING_BLOCKS}
         self.input_dropout = float(cfg.get("input_dropout", 0.0))
+        self.ratings_floor = ratings_floor(cfg)
         self.type_emb = nn.Embedding(len(spec.product_types) + 1,
                                      int(cfg.get("product_type_dim", 16)))
         outs = output_dims(len(spec.materials), len(spec.category_keys))
@@ -94,6 +109,7 @@ class EverythingModel(nn.Module):
                           + [ptype], dim=1)
             out[task] = dec(x)
         out["price"], out["mass"] = out["price"].squeeze(-1), out["mass"].squeeze(-1)
+        out["ratings"] = floored_log_probs(out["ratings"], self.ratings_floor)
         return out
 
 
@@ -118,7 +134,8 @@ class TextModel(nn.Module):
         self.texts = texts
         dim = self.encoder.get_embedding_dimension()
         self.heads = MultiTaskHeads(dim, int(cfg.get("head_hidden", 256)),
-                                    output_dims(len(spec.materials), len(spec.category_keys)))
+                                    output_dims(len(spec.materials), len(spec.category_keys)),
+                                    ratings_floor(cfg))
 
     def encoder_parameters(self, top: int = -1) -> list[nn.Parameter]:
         if top < 0:
@@ -178,7 +195,8 @@ class SingleImageModel(nn.Module):
         self.image_paths = image_paths
         dim = self.backbone.num_features
         self.heads = MultiTaskHeads(dim + 1, int(cfg.get("head_hidden", 256)),
-                                    output_dims(len(spec.materials), len(spec.category_keys)))
+                                    output_dims(len(spec.materials), len(spec.category_keys)),
+                                    ratings_floor(cfg))
 
     def encoder_parameters(self, top: int = -1) -> list[nn.Parameter]:
         if top < 0:

@@ -48,7 +48,10 @@ def _init_heads(model: nn.Module, arrays: dict[str, np.ndarray], rows: np.ndarra
     """Start price/mass at the train median and ratings at the train prior (baselines)."""
     from emma_fs.training.decoders import init_distribution_head, init_regression_bias
 
-    heads = model.decoders if model.kind == "everything" else model.heads.heads
+    if model.kind == "everything":
+        heads, floor = model.decoders, model.ratings_floor
+    else:
+        heads, floor = model.heads.heads, model.heads.ratings_floor
     for task in ("price", "mass"):
         v = arrays[task][rows]
         v = v[np.isfinite(v) & (v > 0)]
@@ -56,7 +59,7 @@ def _init_heads(model: nn.Module, arrays: dict[str, np.ndarray], rows: np.ndarra
             init_regression_bias(heads[task], float(np.median(np.log(v))))
     prior = ratings_prior(arrays, rows)
     if prior is not None:
-        init_distribution_head(heads["ratings"], prior)
+        init_distribution_head(heads["ratings"], prior, floor)
 
 
 def _selection_split(train_rows: np.ndarray, val_rows: np.ndarray, cfg: dict[str, Any]

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import expit
 from torch import nn
 
 from emma_fs.training.hierarchy import PATH_SEP, CategoryVocab
+
+LOG_CLIP = 50.0  # price/mass heads output natural logs; exp() of them is clipped here
 
 
 @dataclass
@@ -81,7 +84,7 @@ def to_predictions(raw: dict[str, np.ndarray], vocab: CategoryVocab,
                    temperatures: dict[str, float] | None = None) -> Predictions:
     """Decode raw outputs, dividing classification logits by the calibration temperatures."""
     t = {"materials": 1.0, "category": 1.0, **(temperatures or {})}
-    mat = 1.0 / (1.0 + np.exp(-raw["materials"] / t["materials"]))
+    mat = expit(raw["materials"] / t["materials"])
     if len(vocab):
         cat = sibling_softmax(raw["category"] / t["category"], vocab.parent)
         index, conf, paths = decode_categories(cat, vocab)
@@ -91,6 +94,8 @@ def to_predictions(raw: dict[str, np.ndarray], vocab: CategoryVocab,
             [[] for _ in range(len(mat))]
     r = raw["ratings"] - raw["ratings"].max(axis=1, keepdims=True)
     ratings = np.exp(r) / np.exp(r).sum(axis=1, keepdims=True)
-    return Predictions(price=np.exp(raw["price"]), mass=np.exp(raw["mass"]), mat_probs=mat,
+    # log-values are clipped to e^+-50 so a diverged head gives a huge number, not inf
+    return Predictions(price=np.exp(np.clip(raw["price"], -LOG_CLIP, LOG_CLIP)),
+                       mass=np.exp(np.clip(raw["mass"], -LOG_CLIP, LOG_CLIP)), mat_probs=mat,
                        cat_probs=cat, cat_paths=paths, cat_index=index, cat_confidence=conf,
                        ratings=ratings)

@@ -189,10 +189,15 @@ def sample_objects(rng: np.random.Generator, n: int, tree: CategoryTree, mats: M
     props, function = props_model.assign(rng.spawn(1)[0], score, non_phys,
                                          rng.random((n, 5)))
 
-    quality = brand_quality + rng.normal(0, 0.7, n)
+    # how well a product is liked follows what a listing shows: its brand, its kind (category
+    # leaf) and its main material, plus a little product-specific luck (same draws as before)
+    leaf_quality = np.random.default_rng(11).normal(0, 0.6, len(tree.leaf_mass_mult))[leaf]
+    mat_quality = np.random.default_rng(12).normal(0, 0.5, len(mats.log_price))[safe[:, 0]]
+    quality = (1.2 * brand_quality + leaf_quality + np.where(valid[:, 0], mat_quality, 0.0)
+               + rng.normal(0, 0.35, n))
     centre = np.clip(4.0 + 0.6 * quality, 1.3, 4.9)
     stars = np.arange(1, 6)
-    alpha = np.exp(-((stars[None, :] - centre[:, None]) ** 2) / 2.0) * 6 + 0.15
+    alpha = np.exp(-((stars[None, :] - centre[:, None]) ** 2) / 2.0) * 12 + 0.15
     rating = rng.gamma(alpha)
     rating = rating / rating.sum(axis=1, keepdims=True)
     return dict(leaf=leaf, arch=arch, brand=brand, materials=np.where(non_phys[:, None], -1,
