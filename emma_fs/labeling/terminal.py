@@ -3,18 +3,45 @@
 This is the one labeling front-end that talks to a terminal; the CLI hands it a rich
 ``Console`` (stderr) and a ``getchar`` function (``click.getchar``). Keys: ``y``/``1``
 positive, ``n``/``0`` negative, ``s`` skip, ``u`` undo (steps back), ``p`` next page,
-``q`` quit. Every answer is committed before the next key is read.
+``o`` open the current object's image in the system viewer, ``q`` quit. Every answer is
+committed before the next key is read.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from emma_fs.labeling.session import LabelSession, Page
 
 KEYS = {"y": "1", "1": "1", "n": "0", "0": "0", "s": "skip"}
-HELP = "[y]es  [n]o  [s]kip  [u]ndo  [p] next page  [q]uit"
+HELP = "[y]es  [n]o  [s]kip  [u]ndo  [o]pen image  [p] next page  [q]uit"
+
+
+def open_image(path: str | None) -> str:
+    """Open ``path`` in the system image viewer without waiting; returns what happened (a
+    machine without a viewer, e.g. over SSH, gets the path to open elsewhere)."""
+    if not path:
+        return "this object has no image"
+    if not os.path.exists(path):
+        return f"image not found: {path}"
+    if sys.platform == "darwin":
+        opener = shutil.which("open")
+    elif os.name == "nt":
+        os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606 - Windows only
+        return f"opened {path}"
+    else:
+        opener = shutil.which("xdg-open") if os.environ.get("DISPLAY") or os.environ.get(
+            "WAYLAND_DISPLAY") else None
+    if opener is None:
+        return f"no image viewer here; the image is {path}"
+    subprocess.Popen([opener, path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    return f"opened {path}"
 
 
 def _fmt(value: Any, spec: str = "") -> str:
@@ -66,6 +93,8 @@ def run_interactive(session: LabelSession, console, getchar: Callable[[], str]  
                     stats["undo"] += 1
                     console.print(f"undid the answer for {done[1]}")
                     i = max(0, i - 1)
+            elif key == "o":
+                console.print(open_image(it.image_path))
             elif key == "p":
                 break
             elif key == "q":
