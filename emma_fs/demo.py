@@ -21,6 +21,7 @@ from emma_fs import workspace as ws_mod
 from emma_fs.labeling.stand_in import StandInPlan
 from emma_fs.progress import SILENT, Progress, Quiet
 from emma_fs.project import Project
+from emma_fs.training.evaluate import filled_rows
 
 # The demo's generated images are 64 px: embedding them at 96 px instead of the backbone's
 # 224 px is about 5x faster on a CPU and loses nothing the small images hold.
@@ -41,12 +42,6 @@ LABEL_PLAN = StandInPlan(search_word=r"\b(clear|glass|transparent|acrylic)\b",
                          search_pages=3, active_pages=6)
 OBJECT_REPORT_KEYS = ("objects", "input_dim", "dim", "mean_standardized_l2",
                       "category_accuracy", "materials_f1", "mass_r2", "price_r2")
-# filled attribute -> (count key, metric key, metric name) in ``filled_vs_truth`` records
-FILLED_METRICS = {"price": ("price_usd_filled", "price_usd_mnre", "MnRE"),
-                  "mass": ("mass_kg_filled", "mass_kg_mnre", "MnRE"),
-                  "materials": ("materials_filled", "materials_f1", "F1"),
-                  "category": ("category_path_filled", "category_acc", "accuracy"),
-                  "ratings": ("rating_dist_filled", "ratings_kl", "KL")}
 
 
 @dataclass
@@ -189,14 +184,6 @@ def table1_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
                     "gen": "-" if base else r.get("generation"),
                     **{label: r.get(k) for k, label in METRIC_COLUMNS.items()}})
     return out
-
-
-def filled_rows(filled: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One record per generation and attribute: how many values were filled, how good."""
-    return [{"gen": f["generation"], "attribute": attr, "filled": f.get(count),
-             "metric": name, "value": f.get(key)}
-            for f in filled for attr, (count, key, name) in FILLED_METRICS.items()
-            if count in f]
 
 
 def _example_asin(project: Project) -> str:

@@ -98,3 +98,33 @@ def test_temperature_that_hurts_ece_is_not_used():
     assert kept["temperature"] == 1.0 and kept["fitted_temperature"] == 8.0
     assert kept["ece_after"] == kept["ece_before"]
     assert _keep_if_better(2.0, before=0.05, after=0.01, n=10)["temperature"] == 2.0
+
+
+def test_generation_deltas_signs_follow_each_column_direction():
+    from emma_fs.training.evaluate import generation_deltas
+
+    base = {"price_mnre": 0.5, "mass_mnre": 0.5, "materials_f1": 60.0, "category_acc": 80.0,
+            "ratings_kl": 0.40}
+    table1 = [
+        {"model": "everything", "generation": 1, **base},
+        {"model": "everything", "generation": 2, **base, "price_mnre": 0.6,
+         "ratings_kl": 0.30, "category_acc": 70.0},
+        {"model": "text", "generation": 1, **base},  # no generation 2: no row
+        {"model": "baseline:global_median", "generation": 0, **base},
+    ]
+    (row,) = generation_deltas(table1)
+    assert (row["model"], row["generation"], row["vs_generation"]) == ("everything", 2, 1)
+    assert row["price_mnre"] == pytest.approx(0.1)
+    assert row["ratings_kl"] == pytest.approx(0.1)  # KL fell: an improvement counts positive
+    assert row["category_acc"] == pytest.approx(-10.0)
+    assert row["mass_mnre"] == 0 and row["better_on"] == "2/5"
+
+
+def test_filled_rows_one_record_per_generation_and_attribute():
+    from emma_fs.training.evaluate import filled_rows
+
+    rows = filled_rows([{"generation": 1, "items": 9, "price_usd_filled": 3,
+                         "price_usd_mnre": 0.7, "materials_filled": 2, "materials_f1": 50.0}])
+    assert rows == [
+        {"gen": 1, "attribute": "price", "filled": 3, "metric": "MnRE", "value": 0.7},
+        {"gen": 1, "attribute": "materials", "filled": 2, "metric": "F1", "value": 50.0}]

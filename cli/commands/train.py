@@ -77,6 +77,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Table 1 on the test split: one row per model type and generation plus baselines;
         calibration (ECE before/after) and, with --truth, filled labels vs the truth."""
+        from emma_fs.training.evaluate import filled_rows
         from emma_fs.training.pipeline import evaluate_models
 
         res = evaluate_models(STATE.workspace(), truth=truth, split=split,
@@ -85,10 +86,14 @@ def register(app: typer.Typer) -> None:
             render.summary(res)
             return
         render.records(res["table1"], title=f"Table 1 ({res['split']}, {res['items']} items)")
+        if res["generations"]:
+            render.records(res["generations"], title="Does a later generation help? "
+                           "(change vs the previous one; > 0 is better)")
         if res["calibration"]:
             render.records(res["calibration"], title="Calibration (calibration split)")
         if res["filled_vs_truth"]:
-            render.records(res["filled_vs_truth"], title="Filled-in values vs truth")
+            render.records(filled_rows(res["filled_vs_truth"]),
+                           title="Filled-in values vs truth (items whose value was missing)")
 
     @app.command("fill")
     def fill_cmd(

@@ -126,6 +126,49 @@ def baseline_rows(data: Listings, arrays: dict[str, np.ndarray], train: np.ndarr
     return out
 
 
+# filled attribute -> (count key, metric key, metric name) in ``filled_vs_truth`` records
+FILLED_METRICS = {"price": ("price_usd_filled", "price_usd_mnre", "MnRE"),
+                  "mass": ("mass_kg_filled", "mass_kg_mnre", "MnRE"),
+                  "materials": ("materials_filled", "materials_f1", "F1"),
+                  "category": ("category_path_filled", "category_acc", "accuracy"),
+                  "ratings": ("rating_dist_filled", "ratings_kl", "KL")}
+
+
+LOWER_IS_BETTER = {"ratings_kl"}
+
+
+def generation_deltas(table1: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Whether a later generation helps: for every model type trained in generations g-1 and
+    g, the change of each Table 1 column (positive = better, whatever the column's direction)
+    and on how many columns generation g is better."""
+    by_key = {(r["model"], r["generation"]): r for r in table1
+              if not str(r["model"]).startswith("baseline:")}
+    out = []
+    for (model, gen), row in sorted(by_key.items()):
+        prev = by_key.get((model, gen - 1))
+        if prev is None:
+            continue
+        delta: dict[str, Any] = {}
+        for col in COLUMNS:
+            a, b = row.get(col), prev.get(col)
+            if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
+                delta[col] = None
+                continue
+            delta[col] = round(float((b - a) if col in LOWER_IS_BETTER else (a - b)), 4)
+        better = sum(1 for v in delta.values() if v is not None and v > 0)
+        out.append({"model": model, "generation": gen, "vs_generation": gen - 1, **delta,
+                    "better_on": f"{better}/{sum(v is not None for v in delta.values())}"})
+    return out
+
+
+def filled_rows(filled: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per generation and attribute: how many values were filled, how good."""
+    return [{"gen": f["generation"], "attribute": attr, "filled": f.get(count),
+             "metric": name, "value": f.get(key)}
+            for f in filled for attr, (count, key, name) in FILLED_METRICS.items()
+            if count in f]
+
+
 def filled_vs_truth(con: duckdb.DuckDBPyConnection, truth_path: Path, tree: MaterialTree,
                     generation: int) -> dict[str, Any]:
     """Accuracy of the predicted (filled-in) values against the truth, per attribute."""

@@ -23,7 +23,12 @@ from emma_fs.progress import SILENT, Progress
 from emma_fs.training import cards
 from emma_fs.training.calibration import fit_temperatures
 from emma_fs.training.config import load_config
-from emma_fs.training.evaluate import baseline_rows, filled_vs_truth, table1_metrics
+from emma_fs.training.evaluate import (
+    baseline_rows,
+    filled_vs_truth,
+    generation_deltas,
+    table1_metrics,
+)
 from emma_fs.training.features import FeatureSpec, encode, load_listings, with_filled
 from emma_fs.training.fill import filled_targets, has_filled
 from emma_fs.training.workspace_data import taxonomy_for
@@ -172,5 +177,6 @@ def evaluate_models(ws: Workspace, *, truth: Path | None = None, split: str = "t
             filled = [filled_vs_truth(con, truth, tree, g) for g in gens or [1]]
     finally:
         con.close()
-    return {"table1": rows_out, "calibration": calibration, "filled_vs_truth": filled,
+    return {"table1": rows_out, "generations": generation_deltas(rows_out),
+            "calibration": calibration, "filled_vs_truth": filled,
             "split": split, "items": int(len(rows))}
