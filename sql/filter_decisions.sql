@@ -35,7 +35,7 @@ non_physical AS (
             || '|\[(?:pc|mac|online|digital)[^\]]*\]|e-?books?|kindle (?:edition|store)|audiobook'
             || '|audible|mp3 (?:album|download|music)|subscription|membership|license key'
             || '|activation code|product key|prime video|instant video|digital music'
-            || '|streaming (?:video|service|subscription)'
+            || '|streaming (?:video|service|subscription)|e-?mail delivery'
             || '|software|apps? (?:&|and) games)', 0) AS words
         FROM texts
     )

@@ -7,6 +7,7 @@
 --
 -- The 2023 dump keys products by `parent_asin`, which is the ASIN the other sources use.
 -- `price` is a number (USD) or null; a string price is parsed like UCSD's ("$x", ranges -> midpoint).
+-- Texts are cleaned like UCSD's, with the shared macros of sql/macros/.
 WITH parsed AS (
     -- parse each record ONCE into the fields we use (sub-documents stay JSON)
     SELECT
@@ -31,13 +32,9 @@ fields AS (
         source_file,
         line_no,
         title,
-        CASE WHEN json_type(features) = 'ARRAY' THEN json_extract_string(features, '$[*]')
-             ELSE [] END AS features,
-        CASE WHEN json_type(description) = 'ARRAY' THEN json_extract_string(description, '$[*]')
-             WHEN json_type(description) = 'VARCHAR' THEN [description ->> '$'] ELSE [] END
-            AS description,
-        CASE WHEN json_type(categories) = 'ARRAY' THEN json_extract_string(categories, '$[*]')
-             ELSE [] END AS category,
+        json_string_list(features) AS features,
+        json_string_or_list(description) AS description,
+        json_string_list(categories) AS category,
         coalesce(store, brand) AS brand,
         json_type(price) AS price_type,
         trim(coalesce(price ->> '$', '')) AS price_text,
@@ -58,60 +55,27 @@ fields AS (
 details AS (
     SELECT
         *,
-        CASE WHEN json_type(details_json) = 'OBJECT'
-             THEN list_transform(
-                 map_entries(json_transform(details_json, '"MAP(VARCHAR, VARCHAR)"')),
-                 lambda e: {'key': lower(trim(regexp_replace(e.key, '[\s:]+', ' ', 'g'))),
-                            'value': trim(e.value)})
-             ELSE [] END AS details,
+        details_entries(details_json) AS details,
         regexp_extract_all(price_text, '([0-9][0-9,]*(?:\.[0-9]+)?)', 1) AS price_numbers
     FROM fields
-),
-cleaned AS (
-    -- same cleaning as UCSD: strip tags, decode entities, collapse whitespace
-    SELECT
-        *,
-        list_transform(list_concat([title], [brand], features, description, category),
-            lambda s: nullif(trim(regexp_replace(
-                CASE
-                    -- most strings hold no tag and no entity: skip the decoding work for them
-                    WHEN NOT regexp_matches(s, '[<&]') THEN s
-                    ELSE list_reduce(
-                        list_prepend(
-                            replace(replace(replace(replace(replace(replace(
-                                regexp_replace(s, '<[^>]*>', ' ', 'g'),
-                                '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'),
-                                '&apos;', ''''), '&amp;', '&'),
-                            regexp_extract_all(s, '&#([0-9]{1,6});', 1)),
-                        lambda acc, n: replace(acc, '&#' || n || ';', chr(n::INTEGER)))
-                END,
-                '\s+', ' ', 'g')), '')) AS texts,
-        len(features) AS n_features,
-        len(description) AS n_description
-    FROM details
 )
 SELECT
     asin,
     'amazon2023' AS source,
-    texts[1] AS title,
-    list_filter(texts[3:2 + n_features], lambda s: s IS NOT NULL) AS features,
-    list_filter(texts[3 + n_features:2 + n_features + n_description], lambda s: s IS NOT NULL)
-        AS description,
-    texts[2] AS brand,
+    clean_html_text(title) AS title,
+    clean_html_list(features) AS features,
+    clean_html_list(description) AS description,
+    clean_html_text(brand) AS brand,
     CAST(NULL AS VARCHAR) AS product_type,
-    list_filter(texts[3 + n_features + n_description:], lambda s: s IS NOT NULL) AS category_path,
+    clean_html_list(category) AS category_path,
     CASE
         WHEN price_type IN ('DOUBLE', 'UBIGINT', 'BIGINT') THEN price_text::DOUBLE
-        WHEN len(price_numbers) = 1 THEN replace(price_numbers[1], ',', '')::DOUBLE
-        WHEN len(price_numbers) = 2 AND price_text LIKE '%-%'
-            THEN (replace(price_numbers[1], ',', '')::DOUBLE
-                  + replace(price_numbers[2], ',', '')::DOUBLE) / 2
+        ELSE price_from_numbers(price_numbers, price_text)
     END AS price_usd,
     CASE
         WHEN price_type IS NULL OR price_type = 'NULL' OR price_text = '' THEN 'empty'
-        WHEN price_type IN ('DOUBLE', 'UBIGINT', 'BIGINT') OR len(price_numbers) = 1 THEN 'ok'
-        WHEN len(price_numbers) = 2 AND price_text LIKE '%-%' THEN 'range'
-        ELSE 'unparseable'
+        WHEN price_type IN ('DOUBLE', 'UBIGINT', 'BIGINT') THEN 'ok'
+        ELSE price_note_from_numbers(price_numbers, price_text)
     END AS price_note,
     nullif(list_filter(details, lambda e: e.key = 'item weight')[1].value, '') AS item_weight_text,
     nullif(list_filter(details, lambda e: e.key IN ('package weight', 'shipping weight'))[1].value, '')
@@ -126,4 +90,4 @@ SELECT
     image_urls,
     source_file,
     line_no
-FROM cleaned
+FROM details

@@ -8,7 +8,7 @@
 SELECT
     trim(asin) AS asin,
     'image2mass' AS source,
-    nullif(trim(regexp_replace(title, '\s+', ' ', 'g')), '') AS title,
+    collapse_whitespace(title) AS title,
     CAST([] AS VARCHAR[]) AS features,
     CAST([] AS VARCHAR[]) AS description,
     CAST(NULL AS VARCHAR) AS brand,

@@ -74,7 +74,7 @@ fields AS (
 SELECT
     asin,
     'spapi' AS source,
-    nullif(trim(regexp_replace(title, '\s+', ' ', 'g')), '') AS title,
+    collapse_whitespace(title) AS title,
     list_filter(list_transform(features, lambda s: nullif(trim(s), '')), lambda s: s IS NOT NULL)
         AS features,
     CAST([] AS VARCHAR[]) AS description,

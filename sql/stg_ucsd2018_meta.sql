@@ -9,6 +9,8 @@
 -- "" -> NULL noted 'empty'; anything else (CSS garbage) -> NULL noted 'unparseable'.
 -- Weights and dimensions stay strings here; stg_measures parses every source's strings with
 -- one set of unit rules. "Shipping Weight" is the PACKAGE weight, never the item weight.
+-- Texts are cleaned with the shared macros (sql/macros/): tags stripped, entities decoded
+-- (named and numeric), whitespace collapsed, empty strings dropped.
 WITH parsed AS (
     -- parse each record ONCE into the fields we use (sub-documents stay JSON); one ->> per field
     -- would re-parse the whole record every time
@@ -34,31 +36,18 @@ fields AS (
         source_file,
         line_no,
         title,
-        CASE WHEN json_type(feature) = 'ARRAY' THEN json_extract_string(feature, '$[*]') ELSE [] END
-            AS features,
-        CASE WHEN json_type(description) = 'ARRAY' THEN json_extract_string(description, '$[*]')
-             WHEN json_type(description) = 'VARCHAR' THEN [description ->> '$'] ELSE [] END
-            AS description,
-        CASE WHEN json_type(category) = 'ARRAY' THEN json_extract_string(category, '$[*]') ELSE [] END
-            AS category,
+        json_string_list(feature) AS features,
+        json_string_or_list(description) AS description,
+        json_string_list(category) AS category,
         brand,
         trim(coalesce(price, '')) AS price_text,
         -- details keys are messy ("\n    Product Dimensions: \n    "): normalise them
-        CASE WHEN json_type(details) = 'OBJECT'
-             THEN list_transform(
-                 map_entries(json_transform(details, '"MAP(VARCHAR, VARCHAR)"')),
-                 lambda e: {'key': lower(trim(regexp_replace(e.key, '[\s:]+', ' ', 'g'))),
-                            'value': trim(e.value)})
-             ELSE [] END AS details,
+        details_entries(details) AS details,
         -- tech1/tech2 are raw HTML spec tables: <tr><td>Item Weight</td><td>1.2 pounds</td></tr>
         coalesce(tech1, '') || ' ' || coalesce(tech2, '') AS tech,
         -- images come as `image` in some files and `imageURL` + `imageURLHighRes` in others
-        list_concat(
-            CASE WHEN json_type(image) = 'ARRAY' THEN json_extract_string(image, '$[*]') ELSE [] END,
-            CASE WHEN json_type(imageURLHighRes) = 'ARRAY'
-                 THEN json_extract_string(imageURLHighRes, '$[*]') ELSE [] END,
-            CASE WHEN json_type(imageURL) = 'ARRAY'
-                 THEN json_extract_string(imageURL, '$[*]') ELSE [] END) AS image_urls
+        list_concat(json_string_list(image), json_string_list(imageURLHighRes),
+                    json_string_list(imageURL)) AS image_urls
     FROM latest
 ),
 spec AS (
@@ -91,52 +80,18 @@ spec AS (
                            lambda e: e.value)) AS materials_text,
         regexp_extract_all(price_text, '\$\s*([0-9][0-9,]*(?:\.[0-9]+)?)', 1) AS price_numbers
     FROM fields
-),
-cleaned AS (
-    -- strip HTML tags, decode entities (named and numeric), collapse whitespace
-    SELECT
-        *,
-        list_transform(list_concat([title], [brand], features, description, category),
-            lambda s: nullif(trim(regexp_replace(
-                CASE
-                    -- most strings hold no tag and no entity: skip the decoding work for them
-                    WHEN NOT regexp_matches(s, '[<&]') THEN s
-                    ELSE list_reduce(
-                        list_prepend(
-                            replace(replace(replace(replace(replace(replace(
-                                regexp_replace(s, '<[^>]*>', ' ', 'g'),
-                                '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'),
-                                '&apos;', ''''), '&amp;', '&'),
-                            regexp_extract_all(s, '&#([0-9]{1,6});', 1)),
-                        lambda acc, n: replace(acc, '&#' || n || ';', chr(n::INTEGER)))
-                END,
-                '\s+', ' ', 'g')), '')) AS texts,
-        len(features) AS n_features,
-        len(description) AS n_description
-    FROM spec
 )
 SELECT
     asin,
     'ucsd2018' AS source,
-    texts[1] AS title,
-    list_filter(texts[3:2 + n_features], lambda s: s IS NOT NULL) AS features,
-    list_filter(texts[3 + n_features:2 + n_features + n_description], lambda s: s IS NOT NULL)
-        AS description,
-    texts[2] AS brand,
+    clean_html_text(title) AS title,
+    clean_html_list(features) AS features,
+    clean_html_list(description) AS description,
+    clean_html_text(brand) AS brand,
     CAST(NULL AS VARCHAR) AS product_type,
-    list_filter(texts[3 + n_features + n_description:], lambda s: s IS NOT NULL) AS category_path,
-    CASE
-        WHEN len(price_numbers) = 1 THEN replace(price_numbers[1], ',', '')::DOUBLE
-        WHEN len(price_numbers) = 2 AND price_text LIKE '%-%'
-            THEN (replace(price_numbers[1], ',', '')::DOUBLE
-                  + replace(price_numbers[2], ',', '')::DOUBLE) / 2
-    END AS price_usd,
-    CASE
-        WHEN price_text = '' THEN 'empty'
-        WHEN len(price_numbers) = 1 THEN 'ok'
-        WHEN len(price_numbers) = 2 AND price_text LIKE '%-%' THEN 'range'
-        ELSE 'unparseable'
-    END AS price_note,
+    clean_html_list(category) AS category_path,
+    price_from_numbers(price_numbers, price_text) AS price_usd,
+    price_note_from_numbers(price_numbers, price_text) AS price_note,
     nullif(trim(item_weight_text), '') AS item_weight_text,
     nullif(trim(package_weight_text), '') AS package_weight_text,
     nullif(trim(dims_text), '') AS item_dims_text,
@@ -145,4 +100,4 @@ SELECT
     image_urls,
     source_file,
     line_no
-FROM cleaned
+FROM spec

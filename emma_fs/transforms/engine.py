@@ -1,9 +1,12 @@
 """The transform engine facade: what the CLI, tests and notebooks call.
 
 ``Engine(con, sql_dir, progress)`` loads the ``.sql`` files of ``sql_dir`` on every call (files
-are the source of truth), plans against the state tables and runs:
+are the source of truth), creates the shared macros of ``sql_dir/macros/`` on its connection
+(temporary macros, re-created on every plan/run/lineage call), plans against the state tables
+and runs:
 
-- :meth:`Engine.plan` what changed and why, what downstream is affected; runs nothing;
+- :meth:`Engine.plan` what changed and why, what downstream is affected; runs nothing
+  (it only creates the temporary macros);
 - :meth:`Engine.run` builds what changed in dependency order (all, or ``names`` and what they
   need upstream); nothing changed means no work; an existing version is reused by a swap;
 - :meth:`Engine.rollback` points a view back at the previous (or a named) version;
@@ -25,6 +28,7 @@ from emma_fs.transforms.dag import Dag
 from emma_fs.transforms.executor import Executor, StepResult
 from emma_fs.transforms.fingerprint import SHORT
 from emma_fs.transforms.lineage import column_lineage
+from emma_fs.transforms.macros import Macro, install, load_macros
 from emma_fs.transforms.model import Transform, load_transforms
 from emma_fs.transforms.plan import Plan, build_plan
 
@@ -69,6 +73,7 @@ class Engine:
         self.con = con
         self.sql_dir = Path(sql_dir)
         self.progress = progress
+        self._installed_macros: set[str] = set()
         db.bootstrap(con)
         state.bootstrap(con)
 
@@ -91,9 +96,18 @@ class Engine:
     def transforms(self) -> dict[str, Transform]:
         return load_transforms(self.sql_dir)
 
+    def macros(self) -> dict[str, Macro]:
+        """Load the shared macros of ``sql_dir/macros/`` and (re)create them on the connection
+        (dropping ones this engine created earlier whose definition is gone)."""
+        macros = load_macros(self.sql_dir)
+        self._installed_macros = install(self.con, macros, self._installed_macros)
+        return macros
+
     def plan(self, names: Iterable[str] | None = None) -> Plan:
-        """What a run would do (all transforms, or ``names`` and their upstream)."""
-        return build_plan(self.con, self.transforms(), names)
+        """What a run would do (all transforms, or ``names`` and their upstream). Creates the
+        macros first, so the run (builds and audits) that follows can call them."""
+        macros = self.macros()
+        return build_plan(self.con, self.transforms(), names, macros)
 
     def run(self, names: Iterable[str] | None = None) -> RunResult:
         names = list(names) if names else None
@@ -157,6 +171,7 @@ class Engine:
         return state.run_log(self.con, limit, name)
 
     def lineage(self, column: str) -> list[dict[str, Any]]:
+        self.macros()
         return column_lineage(self.con, self.transforms(), column)
 
     def list(self) -> list[dict[str, Any]]:

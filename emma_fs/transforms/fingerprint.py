@@ -2,9 +2,11 @@
 
 A transform's fingerprint is the sha256 of its canonical SQL (sqlglot-normalised), its kind,
 its parents' fingerprints, the content hashes of the files it reads, the versions of the
-external tables it reads (from ``_emma_source_versions``) and the sqlglot version (regenerated
-SQL may change between sqlglot releases). Audits are not part of it: changing an audit re-runs
-the audit, not the build. The physical table is ``<name>__<first 12 hex digits>``.
+external tables it reads (from ``_emma_source_versions``), the hashes of the shared macros it
+calls (directly or through other macros; see :mod:`emma_fs.transforms.macros`) and the sqlglot
+version (regenerated SQL may change between sqlglot releases). Audits are not part of it:
+changing an audit re-runs the audit, not the build. The physical table is
+``<name>__<first 12 hex digits>``.
 """
 
 from __future__ import annotations
@@ -29,19 +31,25 @@ class Components:
     files: Mapping[str, str] = field(default_factory=dict)
     externals: Mapping[str, str] = field(default_factory=dict)
     sqlglot_version: str = sqlglot.__version__
+    macros: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"sql_hash": self.sql_hash, "kind": self.kind,
-                           "parents": dict(sorted(self.parents.items())),
-                           "files": dict(sorted(self.files.items())),
-                           "externals": dict(sorted(self.externals.items())),
-                           "sqlglot_version": self.sqlglot_version}, sort_keys=True)
+        """Canonical JSON. ``macros`` is left out when empty, so a transform calling no macro
+        keeps the fingerprint it had before macros existed."""
+        d = {"sql_hash": self.sql_hash, "kind": self.kind,
+             "parents": dict(sorted(self.parents.items())),
+             "files": dict(sorted(self.files.items())),
+             "externals": dict(sorted(self.externals.items())),
+             "sqlglot_version": self.sqlglot_version}
+        if self.macros:
+            d["macros"] = dict(sorted(self.macros.items()))
+        return json.dumps(d, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Components:
         d = json.loads(text)
         return cls(d["sql_hash"], d["kind"], d["parents"], d["files"], d["externals"],
-                   d["sqlglot_version"])
+                   d["sqlglot_version"], d.get("macros", {}))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()
@@ -56,6 +64,9 @@ class Components:
         reasons += [f"parent {p} changed" for p in _diff(self.parents, old.parents)]
         reasons += [f"input file {f} changed" for f in _diff(self.files, old.files)]
         reasons += [f"external table {t} changed" for t in _diff(self.externals, old.externals)]
+        reasons += [f"macro {m} " + ("added" if m not in old.macros else "no longer used"
+                                     if m not in self.macros else "changed")
+                    for m in _diff(self.macros, old.macros)]
         if self.sqlglot_version != old.sqlglot_version:
             reasons.append(f"sqlglot {old.sqlglot_version} -> {self.sqlglot_version}")
         return reasons

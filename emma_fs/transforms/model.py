@@ -1,6 +1,7 @@
 """Transform definitions: one ``.sql`` file (comment header + one query) parsed into a
 :class:`Transform` holding its sqlglot tree, the tables it reads (scope-aware: CTE names are not
-dependencies) and the files it reads through ``read_csv``/``read_parquet``/``read_json``...
+dependencies), the files it reads through ``read_csv``/``read_parquet``/``read_json``... and
+the user-defined functions it calls (shared macros are matched against these by the plan).
 
 Header grammar (documented in sql/README.md): leading ``-- key: value`` lines with keys
 ``name`` (default: file stem), ``kind`` (``table`` | ``view``, default ``table``),
@@ -21,6 +22,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from emma_fs.errors import TransformError
 from emma_fs.transforms.audits import Audit, parse_audit
 from emma_fs.transforms.files import FileInput, collect_inputs, is_file_table
+from emma_fs.transforms.macros import called_functions
 from emma_fs.transforms.messages import one_line
 
 KINDS = ("table", "view")
@@ -34,7 +36,8 @@ FINGERPRINT_SENTINEL = "__emma_fingerprint__"
 @dataclass(frozen=True)
 class Transform:
     """A parsed transform file. ``query`` keeps the original table names and relative paths
-    (with the fingerprint sentinel literal in place of ``@fingerprint``)."""
+    (with the fingerprint sentinel literal in place of ``@fingerprint``); ``functions`` are the
+    lower-case names of functions sqlglot does not know (macros among them)."""
 
     name: str
     kind: str
@@ -44,6 +47,7 @@ class Transform:
     query: exp.Query
     tables: tuple[str, ...]
     file_inputs: tuple[FileInput, ...]
+    functions: tuple[str, ...] = ()
 
     def canonical_sql(self) -> str:
         """The normalised SQL text the fingerprint hashes (no comments, lower-case names)."""
@@ -133,7 +137,7 @@ def load_transform(path: Path, sql_dir: Path | None = None) -> Transform:
     inputs = collect_inputs(query, sql_dir, where)
     description = header.get("description", [(0, "")])[0][1]
     return Transform(name, kind, description, audits, path, query, tables,
-                     tuple(inputs[k] for k in sorted(inputs)))
+                     tuple(inputs[k] for k in sorted(inputs)), called_functions(query))
 
 
 def load_transforms(sql_dir: Path) -> dict[str, Transform]:

@@ -1,8 +1,8 @@
 """The plan: for every transform, the fingerprint its files call for now, compared with the
 version its view points at: ``new``, ``changed`` (with reasons: sql, parent, input file,
-external table, sqlglot), ``audits_changed`` or ``unchanged``, plus the downstream transforms a
-change affects. Computing a plan runs nothing but metadata queries and file hashing; the run
-executes the same plan."""
+external table, macro, sqlglot), ``audits_changed`` or ``unchanged``, plus the downstream
+transforms a change affects. Computing a plan runs nothing but metadata queries and file
+hashing (and creates the temporary macros); the run executes the same plan."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from emma_fs.transforms.fingerprint import (
     physical_name,
     sql_hash,
 )
+from emma_fs.transforms.macros import Macro, used_hashes
 from emma_fs.transforms.model import Transform
 
 if TYPE_CHECKING:
@@ -96,9 +97,13 @@ class Plan:
 
 
 def build_plan(con: duckdb.DuckDBPyConnection, transforms: Mapping[str, Transform],
-               names: Iterable[str] | None = None) -> Plan:
+               names: Iterable[str] | None = None,
+               macros: Mapping[str, Macro] | None = None) -> Plan:
     """Plan every transform, or only ``names`` and what they need upstream (transforms outside
-    the selection are not checked: another stage may not have written their inputs yet)."""
+    the selection are not checked: another stage may not have written their inputs yet).
+    ``macros`` are the shared macros (by name) whose hashes go into the fingerprints of the
+    transforms calling them."""
+    macros = macros or {}
     dag = Dag.build(transforms)
     selected = dag.upstream(names) if names else set(dag.order)
     current = state.current(con)
@@ -115,6 +120,14 @@ def build_plan(con: duckdb.DuckDBPyConnection, transforms: Mapping[str, Transfor
             raise TransformError(f"transform {name} ({t.path}) cannot create its view: a table "
                                  f"named {name} already exists in the database",
                                  hint="drop or rename that table, or rename the transform")
+        used_macros = used_hashes(t.functions, macros)
+        if used_macros and t.kind == "view":
+            raise TransformError(
+                f"transform {name} ({t.path}) is a view but calls macro "
+                f"{', '.join(used_macros)}",
+                hint="make it `kind: table`: macros exist only while the engine runs, and a view "
+                "would re-read the macro whenever it is queried, so its version could not pin "
+                "the macro's definition")
         missing = [x for x in t.tables if x not in transforms and x not in existing]
         blocked = [p for p in dag.parents[name] if items[p].status == "blocked"]
         if missing or blocked:
@@ -138,7 +151,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, transforms: Mapping[str, Transfor
                 file_cache[key] = f.content_hash()
             files[f.literal] = file_cache[key]
         comps = Components(sql_hash(t.canonical_sql()), t.kind,
-                           {p: items[p].fingerprint for p in dag.parents[name]}, files, externals)
+                           {p: items[p].fingerprint for p in dag.parents[name]}, files, externals,
+                           macros=used_macros)
         fp = comps.fingerprint()
         a_hash = audit_hash([a.text for a in t.audits])
         cur = current.get(name)
