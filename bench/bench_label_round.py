@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emma_fs.labeling import candidates, model  # noqa: E402
 from emma_fs.labeling.dataset import LabelingData  # noqa: E402
+from emma_fs.labeling.object_embedding import DEFAULT_DIM  # noqa: E402
 
 
 def generate(n: int, d: int, k: int, labels: int, seed: int):
@@ -63,7 +64,7 @@ def naive_scores(data, m, n_rows):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000, help="objects")
-    ap.add_argument("--dim", type=int, default=128, help="object embedding size")
+    ap.add_argument("--dim", type=int, default=DEFAULT_DIM, help="object embedding size")
     ap.add_argument("--keywords", type=int, default=12, help="keyword features")
     ap.add_argument("--labels", type=int, default=1500, help="labels so far")
     ap.add_argument("--page-size", type=int, default=20)

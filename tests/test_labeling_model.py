@@ -31,7 +31,8 @@ def test_folded_weights_match_sklearn_on_standardized_features():
     m = model.fit(data, rows, y)
     scaler = model.Scaler.of(data)
     x = (data.matrix(np.arange(data.n)) - scaler.mean) / scaler.std
-    ref = LogisticRegression(C=model.DEFAULT_C, max_iter=500, random_state=0).fit(
+    ref = LogisticRegression(C=model.DEFAULT_C, class_weight=model.CLASS_WEIGHT, max_iter=500,
+                             random_state=0).fit(
         x[rows], y).predict_proba(x)[:, 1]
     np.testing.assert_allclose(model.score(data, m), ref, atol=1e-4)
     np.testing.assert_allclose(model.score(data, m, rows[:5]), ref[rows[:5]], atol=1e-4)

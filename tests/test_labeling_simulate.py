@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,8 +39,38 @@ def test_simulation_reports_table3_and_sampling_comparison(sim_ws):
     unc, rnd = row["labels_to_target_uncertainty"], row["labels_to_target_random"]
     assert row["f1_all_pool_labeled"] > 85 and row["pool"] > 2000
     assert unc is not None and (rnd is None or unc <= rnd)
+    assert 100 <= row["seed_labels"] <= 300 and row["repeats"] == 1
     curve = np.array(row["curve_uncertainty"])
     assert (np.diff(curve[:, 0]) >= 0).all() and curve[-1, 0] == row["train"]
+    assert curve[0, 0] == row["seed_labels"]
+    # random sampling is not cut off at the budget: it goes on until it reaches the target
+    # F1 (or 3x the budget), so its label count is measured
+    rcurve = np.array(row["curve_random"])
+    assert row["random_labels_max"] == rcurve[-1, 0]
+    assert rcurve[-1, 0] >= 300
+    if rnd is None:
+        assert rcurve[-1, 0] == 900
+    else:  # it stops as soon as it has the budget and has reached the target
+        assert (rcurve[-1, 0] == rnd) == (rnd >= 300) and rcurve[-2, 0] < max(rnd, 300)
+    assert row["f1_random_at_budget"] == dict(row["curve_random"])[
+        rcurve[rcurve[:, 0] <= 300][-1, 0]]
+    assert row["halves_labels"] == (2 * unc <= (rnd or row["random_labels_max"]))
+
+
+@pytest.mark.slow
+def test_repeated_runs_average_the_curves(sim_ws):
+    ws, truth_path = sim_ws
+    con = db.connect(ws.duckdb_path)
+    cfg = SimConfig(budget=200, test_size=600, target_f1=85.0)
+    (one,) = simulate(ws, con, ["sharp"], truth_path, cfg)
+    (three,) = simulate(ws, con, ["sharp"], truth_path, replace(cfg, repeats=3))
+    # repeat 0 is the single run: Table 3 comes from it; the curves are means over 3 runs
+    assert {k: one[k] for k in TABLE3_COLUMNS} == {k: three[k] for k in TABLE3_COLUMNS}
+    assert three["repeats"] == 3 and three["curve_uncertainty"] != one["curve_uncertainty"]
+    con = db.connect(ws.duckdb_path)
+    with pytest.raises(LabelingError, match="repeats"):
+        simulate(ws, con, ["sharp"], truth_path, replace(cfg, repeats=0))
+    con.close()
 
 
 def test_simulation_input_errors(sim_ws, tmp_path):

@@ -16,4 +16,5 @@ Modules, one job each:
 - ``session``: a labeling page loop driven by interactive keys or a scripted answers stream.
 - ``status`` / ``apply``: metrics of a property and probabilistic labels for every object.
 - ``simulate``: the oracle simulation reproducing the paper's Table 3 process.
+- ``curves``: learning-curve arithmetic of the simulation (step lookups, mean of repeated runs).
 """

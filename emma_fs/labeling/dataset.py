@@ -1,10 +1,13 @@
 """The in-memory design matrix of a property: object embedding + keyword features.
 
-Rows are the objects that have an embedding in ``exports/embeddings/<space>.parquet`` (asin,
-vector, model, event_timestamp; ``space`` defaults to ``object``, set by ``[labeling] space`` in
-emma-fs.toml or passed in). Columns are the embedding (float32, kept as-is: the object
-embedding is already standardized) followed by one 0/1 column per keyword feature. The
-duplicate cluster of each row (from ``listings``) is kept for grouped cross-validation.
+Rows are the objects of ``listings`` (the dataset) that have an embedding in
+``exports/embeddings/<space>.parquet`` (asin, vector, model, event_timestamp; ``space`` defaults
+to ``object``, set by ``[labeling] space`` in emma-fs.toml or passed in). An export may hold more
+ASINs than the dataset (the text space embeds ``listings_joined``, dropped listings included):
+those are left out, since they have no keyword features, no duplicate cluster and no label to
+receive. Columns are the embedding (float32, kept as-is: the object embedding is already
+standardized) followed by one 0/1 column per keyword feature. The duplicate cluster of each
+row (from ``listings``) is kept for grouped cross-validation.
 """
 
 from __future__ import annotations
@@ -103,6 +106,18 @@ def keyword_matrix(con: duckdb.DuckDBPyConnection, prop: str, data_asins: np.nda
     return out, patterns
 
 
+def _in_listings(con: duckdb.DuckDBPyConnection, asins: np.ndarray) -> np.ndarray | None:
+    """Mask of ``asins`` present in ``listings`` (None when there is no ``listings``)."""
+    try:
+        features.require_listings(con)
+    except NotFound:
+        return None
+    import pandas as pd
+
+    kept = con.execute("SELECT asin FROM listings").fetch_df()["asin"].to_numpy(dtype=object)
+    return pd.Index(kept).get_indexer(asins) >= 0
+
+
 def _groups(con: duckdb.DuckDBPyConnection, asins: np.ndarray, index_of) -> np.ndarray:
     """Duplicate-cluster codes; objects without a cluster form their own group."""
     groups = np.arange(len(asins), dtype=np.int64)
@@ -125,6 +140,12 @@ def load(ws: Workspace, con: duckdb.DuckDBPyConnection, prop: str,
     import pandas as pd
 
     asins, vectors, model = load_vectors(embedding_path(ws, space or default_space(ws)))
+    keep = _in_listings(con, asins)
+    if keep is not None and not keep.all():
+        if not keep.any():
+            raise LabelingError("no object of `listings` has an embedding in this space",
+                                hint="re-run the embedding for the current dataset")
+        asins, vectors = asins[keep], vectors[keep]
     index = pd.Index(asins)
     if not index.is_unique:
         raise LabelingError("embedding export has duplicate ASINs",

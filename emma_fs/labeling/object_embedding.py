@@ -3,9 +3,11 @@
 Architecture (paper appendix, Figure 7, scaled down for CPU): the standardized input vector
 of :mod:`emma_fs.labeling.object_inputs` concatenated with a learned 128-d product-type
 embedding and a learned 128-d category embedding goes through ONE hidden bottleneck layer
-(``dim`` units, 2048 in the paper, 128 by default here); a linear decoder reconstructs the
-continuous inputs (L2 loss, as in the paper) and two linear heads classify product type and
-category (cross-entropy; an L2 target on learned embeddings would collapse them to zero).
+(``dim`` units, 2048 in the paper, :data:`DEFAULT_DIM` = 512 by default here: at 128 the
+bottleneck loses much of the category and materials, see docs/labeling.md); a linear decoder
+reconstructs the continuous inputs (L2 loss, as in the paper) and two linear heads classify
+product type and category (cross-entropy; an L2 target on learned embeddings would collapse
+them to zero).
 The object embedding is the bottleneck activation standardized per dimension. Training uses
 AdamW, gradient clipping at 32 and a step-wise halving learning-rate schedule
 (see :class:`TrainConfig`).
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
 LANCE_TABLE = "object_embeddings"
 CATEGORICAL_DIM = 128
+DEFAULT_DIM = 512
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class TrainConfig:
     steps per epoch: training then runs at least ``min_steps`` optimizer steps, with the same
     number of halvings spread evenly over them."""
 
-    dim: int = 128
+    dim: int = DEFAULT_DIM
     epochs: int = 30
     batch_size: int = 512
     lr: float = 3e-3
@@ -213,9 +216,9 @@ def write_outputs(ws: Workspace, asins: np.ndarray, vectors: np.ndarray, model_n
     return {"lancedb_table": f"{ws.lancedb_path}/{LANCE_TABLE}", "parquet": str(path)}
 
 
-def train_object_embedding(ws: Workspace, progress: Progress = SILENT, *, dim: int = 128,
-                           epochs: int = 30, batch_size: int = 512, lr: float = 3e-3,
-                           seed: int = 0, max_rows: int | None = None,
+def train_object_embedding(ws: Workspace, progress: Progress = SILENT, *,
+                           dim: int = DEFAULT_DIM, epochs: int = 30, batch_size: int = 512,
+                           lr: float = 3e-3, seed: int = 0, max_rows: int | None = None,
                            threads: int | None = None) -> dict[str, Any]:
     """Train the object embedding on every object of ``listings`` and write its outputs.
 

@@ -11,11 +11,17 @@ probability ``noise``) through the paper's process for one property:
 
 The test set is a uniform sample of objects taken out of the labeling pool together with their
 duplicate clusters. After every page the model is scored on it, giving a learning curve; the
-same seeds followed by uniformly random pages give the random-sampling baseline. As a ceiling,
-the same model is also fitted with every pool object labeled (``f1_all_pool_labeled``): when
-that is below the target F1, no labeling strategy can reach it with these features. Everything
-runs in memory (no ``label_events`` are written): the simulation measures the process, it does
-not label the workspace.
+same seeds followed by uniformly random pages give the random-sampling baseline. The headline
+comparison is the number of oracle labels (seeds included) each strategy needs to reach
+``target_f1``. The random curve goes on past the budget (up to ``random_cap`` x budget, or the
+whole pool) until it gets there, so its number is measured rather than cut off at the budget;
+where it never gets there, ``labels_to_target_random`` is None and ``random_labels_max`` says
+how far it went. With ``repeats`` > 1 the whole process runs again with other word-search
+orders and random pages (same test set) and the numbers are read off the mean curves
+(:mod:`emma_fs.labeling.curves`). As a ceiling, the same model is also fitted with every pool
+object labeled (``f1_all_pool_labeled``): when that is below the target F1, no labeling
+strategy can reach it with these features. Everything runs in memory (no ``label_events`` are
+written): the simulation measures the process, it does not label the workspace.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from emma_fs.errors import InputFileError, LabelingError
-from emma_fs.labeling import candidates, dataset, features, model
-from emma_fs.progress import SILENT, Progress
+from emma_fs.labeling import candidates, curves, dataset, features, model
+from emma_fs.progress import SILENT, Progress, TaskHandle
 
 if TYPE_CHECKING:
     import duckdb
@@ -65,6 +71,8 @@ class SimConfig:
     review_pages: int = 1
     folds: int = 10
     target_f1: float = 90.0
+    random_cap: float = 3.0       # random sampling continues up to this x budget for target_f1
+    repeats: int = 1              # runs per strategy (other seed orders and random pages)
     seed: int = 0
 
 
@@ -137,16 +145,25 @@ class Run:
     """One labeling strategy on one property: pool, labels, learning curve."""
 
     def __init__(self, data: dataset.LabelingData, scaler: model.Scaler, pool: np.ndarray,
-                 test: np.ndarray, truth: np.ndarray, oracle: Oracle, cfg: SimConfig):
+                 test: np.ndarray, truth: np.ndarray, oracle: Oracle, cfg: SimConfig,
+                 cap: int | None = None):
         self.data, self.scaler, self.test, self.truth = data, scaler, test, truth
         self.oracle, self.cfg = oracle, cfg
+        self.cap = cfg.budget if cap is None else cap  # oracle labels this run may ask for
         self.exclude = ~pool
         self.labels = Labels()
         self.curve: list[tuple[int, float]] = []
         self.m: model.LabelModel | None = None
+        self.shown = 0  # labels reported to the progress bar (which counts to the budget)
+        self.seed_labels = 0  # labels the word-search seeding took
+
+    def report(self, bar: TaskHandle) -> None:
+        n = min(len(self.labels), self.cfg.budget)
+        bar.advance(n - self.shown)
+        self.shown = n
 
     def label(self, rows: np.ndarray) -> None:
-        rows = rows[:max(0, self.cfg.budget - len(self.labels))]
+        rows = rows[:max(0, self.cap - len(self.labels))]
         self.labels.add(rows, self.oracle(rows))
         self.exclude[rows] = True
 
@@ -161,11 +178,7 @@ class Run:
         return True
 
     def left(self) -> int:
-        return self.cfg.budget - len(self.labels)
-
-    def labels_to(self, f1_target: float) -> int | None:
-        """Labels after which test F1 first reached ``f1_target`` (None: never)."""
-        return next((n for n, f1 in self.curve if f1 >= f1_target), None)
+        return self.cap - len(self.labels)
 
     def final_row(self, prop: str) -> dict[str, Any]:
         rows, y = self.labels.arrays()
@@ -204,6 +217,43 @@ def _seed_by_search(run: Run, hits: np.ndarray, patterns: list[str], rng: np.ran
         run.label(page)
     while run.left() > 0 and not run.retrain():  # one class only so far: more random pages
         run.label(candidates.random_rows(run.exclude, cfg.page_size, rng))
+    run.seed_labels = len(run.labels)
+
+
+def _uncertainty_run(run: Run, rng: np.random.Generator, bar: TaskHandle) -> None:
+    """The paper's process after the seeds: active pages, then correction and review pages
+    (their share of the budget is kept for them)."""
+    cfg = run.cfg
+    active_budget = cfg.budget - cfg.page_size * (2 * cfg.correction_pages + cfg.review_pages)
+    while len(run.labels) < active_budget:
+        page = candidates.uncertain(model.score(run.data, run.m), run.exclude, cfg.page_size)
+        if not len(page):
+            break
+        run.label(page)
+        run.retrain()
+        run.report(bar)
+    _correct_and_review(run, rng)
+    run.report(bar)
+
+
+def _random_runs(runs: list[Run], rngs: list[np.random.Generator], bar: TaskHandle) -> None:
+    """Random pages for every run, the run with the fewest labels first (so their mean curve
+    grows evenly), until each has the budget and the mean curve has reached ``target_f1``, or
+    every run is at its cap or out of pool objects."""
+    cfg = runs[0].cfg
+    open_runs = set(range(len(runs)))
+    while open_runs:
+        i = min(open_runs, key=lambda j: len(runs[j].labels))
+        page = candidates.random_rows(runs[i].exclude, cfg.page_size, rngs[i])
+        if not len(page) or runs[i].left() <= 0:
+            open_runs.discard(i)
+            continue
+        runs[i].label(page)
+        runs[i].retrain()
+        runs[i].report(bar)
+        if (min(len(r.labels) for r in runs) >= cfg.budget and curves.first_reaching(
+                curves.mean_curve([r.curve for r in runs]), cfg.target_f1) is not None):
+            break
 
 
 def simulate_property(data: dataset.LabelingData, truth: np.ndarray, prop: str,
@@ -214,54 +264,54 @@ def simulate_property(data: dataset.LabelingData, truth: np.ndarray, prop: str,
     if known.sum() < cfg.test_size + 100:
         raise LabelingError(f"only {int(known.sum())} objects have a truth for {prop!r}",
                             hint="lower --test-size or use a larger dataset")
+    if cfg.repeats < 1:
+        raise LabelingError(f"repeats must be at least 1 (got {cfg.repeats})")
     test = rng.choice(np.flatnonzero(known), size=cfg.test_size, replace=False)
     test_groups = np.isin(data.groups, data.groups[test])
     pool = known & ~test_groups
     scaler = model.Scaler.of(data)
-    runs = {}
+    random_cap = max(cfg.budget, int(cfg.random_cap * cfg.budget))
+    runs: dict[str, list[Run]] = {}
     for strategy in ("uncertainty", "random"):
-        srng = np.random.default_rng(cfg.seed + 1)  # same seeds for both strategies
-        run = Run(data, scaler, pool, test, truth, Oracle(truth, cfg.noise, srng), cfg)
-        with progress.task(f"{prop}: {strategy} sampling", total=cfg.budget) as bar:
-            _seed_by_search(run, data.keywords, data.patterns, srng)
-            n_done = len(run.labels)
-            bar.advance(n_done)
-            active_budget = cfg.budget - cfg.page_size * (
-                2 * cfg.correction_pages + cfg.review_pages)
-            while len(run.labels) < (active_budget if strategy == "uncertainty" else cfg.budget):
-                proba = model.score(data, run.m)
+        # repeat r of both strategies starts from the same seeds (same generator state)
+        rngs = [np.random.default_rng(cfg.seed + 1 + r) for r in range(cfg.repeats)]
+        cap = cfg.budget if strategy == "uncertainty" else random_cap
+        runs[strategy] = [Run(data, scaler, pool, test, truth, Oracle(truth, cfg.noise, g),
+                              cfg, cap) for g in rngs]
+        with progress.task(f"{prop}: {strategy} sampling",
+                           total=cfg.budget * cfg.repeats) as bar:
+            for run, g in zip(runs[strategy], rngs, strict=True):
+                _seed_by_search(run, data.keywords, data.patterns, g)
+                run.report(bar)
                 if strategy == "uncertainty":
-                    page = candidates.uncertain(proba, run.exclude, cfg.page_size)
-                else:
-                    page = candidates.random_rows(run.exclude, cfg.page_size, srng)
-                if not len(page):
-                    break
-                run.label(page)
-                run.retrain()
-                bar.advance(len(run.labels) - n_done)
-                n_done = len(run.labels)
-            if strategy == "uncertainty":
-                _correct_and_review(run, srng)
-                bar.advance(len(run.labels) - n_done)
-        runs[strategy] = run
-    unc, rnd = runs["uncertainty"], runs["random"]
-    row = unc.final_row(prop)
+                    _uncertainty_run(run, g, bar)
+            if strategy == "random":
+                _random_runs(runs[strategy], rngs, bar)
+    unc_runs, rnd_runs = runs["uncertainty"], runs["random"]
+    unc = curves.mean_curve([r.curve for r in unc_runs])
+    rnd = curves.mean_curve([r.curve for r in rnd_runs])
+    row = unc_runs[0].final_row(prop)
     row["target_f1"] = cfg.target_f1
-    row["labels_to_target_uncertainty"] = unc.labels_to(cfg.target_f1)
-    row["labels_to_target_random"] = rnd.labels_to(cfg.target_f1)
-    # the same comparison at an F1 both strategies reach: random's F1 at the full budget
-    row["f1_random_at_budget"] = rnd.curve[-1][1] if rnd.curve else None
-    if row["f1_random_at_budget"] is not None:
-        row["labels_uncertainty_to_random_f1"] = unc.labels_to(row["f1_random_at_budget"])
-        row["labels_random_to_random_f1"] = rnd.labels_to(row["f1_random_at_budget"])
+    row["repeats"] = cfg.repeats
+    row["seed_labels"] = round(float(np.mean([r.seed_labels for r in unc_runs])))
+    n_unc = row["labels_to_target_uncertainty"] = curves.first_reaching(unc, cfg.target_f1)
+    n_rnd = row["labels_to_target_random"] = curves.first_reaching(rnd, cfg.target_f1)
+    # how far the random curve went (when it never reached the target: "more than this")
+    row["random_labels_max"] = rnd[-1][0] if rnd else 0
+    row["label_ratio"] = round(n_unc / n_rnd, 2) if n_unc and n_rnd else None
+    # uncertainty needs at most half the labels of random sampling for target_f1; when random
+    # never got there, it needs more than it used, so half of that is the bound to meet
+    row["halves_labels"] = n_unc is not None and 2 * n_unc <= (n_rnd or row["random_labels_max"])
+    row["f1_uncertainty_at_budget"] = curves.value_at(unc, cfg.budget)
+    row["f1_random_at_budget"] = curves.value_at(rnd, cfg.budget)
     # what the same features reach with EVERY pool object labeled (the data's ceiling)
     all_pool = np.flatnonzero(pool)
     full = model.fit(data, all_pool, truth[all_pool], scaler=scaler, seed=cfg.seed)
     row["f1_all_pool_labeled"] = model.metrics(
         truth[test], model.score(data, full, test) >= 0.5)["f1"]
     row["pool"] = int(len(all_pool))
-    row["curve_uncertainty"] = runs["uncertainty"].curve
-    row["curve_random"] = runs["random"].curve
+    row["curve_uncertainty"] = unc
+    row["curve_random"] = rnd
     return row
 
 
