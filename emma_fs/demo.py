@@ -153,14 +153,14 @@ def _labeling_summary(project: Project, session: dict[str, Any], status: dict[st
                       applied: dict[str, Any], truth: Path) -> dict[str, Any]:
     """Labels given, cross-validated quality, and the applied labels against the truth."""
     prop = LABEL_PROPERTY
-    vs_truth = project.query(
-        "SELECT count(*) FILTER (WHERE s.probability >= 0.5 AND t.p) AS tp, "
-        "count(*) FILTER (WHERE s.probability >= 0.5 AND NOT t.p) AS fp, "
-        "count(*) FILTER (WHERE s.probability < 0.5 AND t.p) AS fn, count(*) AS n "
-        f"FROM smart_labels s JOIN (SELECT asin, {prop}::BOOLEAN AS p FROM read_parquet("
-        f"'{truth.as_posix()}') WHERE {prop} IS NOT NULL) t USING (asin) "
-        f"WHERE s.property = '{prop}'")[0]
-    tp, fp, fn = vs_truth["tp"], vs_truth["fp"], vs_truth["fn"]
+    with project.connect(read_only=True) as con:  # the truth path is a parameter, not SQL
+        tp, fp, fn = con.execute(
+            "SELECT count(*) FILTER (WHERE s.probability >= 0.5 AND t.p), "
+            "count(*) FILTER (WHERE s.probability >= 0.5 AND NOT t.p), "
+            "count(*) FILTER (WHERE s.probability < 0.5 AND t.p) "
+            f"FROM smart_labels s JOIN (SELECT asin, {prop}::BOOLEAN AS p "
+            f"FROM read_parquet(?) WHERE {prop} IS NOT NULL) t USING (asin) "
+            "WHERE s.property = ?", [str(truth), prop]).fetchone()
     f1 = 2 * tp / max(2 * tp + fp + fn, 1)
     return {
         "labels (search + active pages)": status.get("labels"),

@@ -115,3 +115,14 @@ def test_prior_minimises_the_ratings_loss_and_metric_among_constants():
     for other in others:
         assert metric(prior) < metric(other)
         assert loss(prior) < loss(other) + 1e-6
+
+
+def test_ratings_floor_config_is_checked():
+    from emma_fs.errors import ModelError
+    from emma_fs.training.models import ratings_floor
+
+    assert ratings_floor({}) == 0.0  # older checkpoints: plain softmax
+    assert ratings_floor({"ratings_floor": 0.05}) == 0.05
+    for bad in (1.0, -0.1):
+        with pytest.raises(ModelError, match="ratings_floor"):
+            ratings_floor({"ratings_floor": bad})
