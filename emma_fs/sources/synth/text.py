@@ -2,7 +2,9 @@
 
 Words are tied to the hidden truth so text models can learn: category nouns and modifiers,
 material words, and the paper's keyword lists for the five properties (a positive property is
-mentioned in ~75% of listings, a negative one in ~1.5%, so keywords alone are not enough), and
+mentioned in most listings, a negative one in a few through a realistic confuser such as
+"Soft-Grip Handle" or "Smart Design", so keywords alone are not enough: :data:`MENTION_POSITIVE`,
+:data:`MENTION_NEGATIVE`, :data:`TRAPS`), and
 a product's functional variant ("with LED Light", "Folding", "Manual, No Batteries Needed", see
 :mod:`.properties`) is always named after the noun in its title and in a bullet.
 Non-physical items carry telling words ("Digital Download", "eGift Card", "[Online Code]").
@@ -34,6 +36,23 @@ KEYWORDS: tuple[tuple[str, ...], ...] = (
     ("USB Rechargeable", "Battery Powered", "LED", "1200 Watt", "Electric", "Bluetooth",
      "with AC Adapter", "Smart"),
 )
+# How often a listing names its property: per property, for products that have it and for
+# products that do not. Deformable and electronic positives are named less often (their
+# materials and nouns already tell), and their negatives more often, through a trap phrase.
+MENTION_POSITIVE = (0.75, 0.75, 0.30, 0.75, 0.30)
+MENTION_NEGATIVE = (0.015, 0.015, 0.15, 0.015, 0.15)
+# What a product WITHOUT the property says when its listing names the property's words: real
+# listings' confusers, each holding a word of the paper's keyword list ("Soft-Grip Handle" on
+# a knife, "Smart Design" on a plain organizer), so a keyword match alone cannot decide.
+TRAPS: tuple[tuple[str, ...], ...] = (
+    ("Blunt Safety Tip", "Pin-Free Design", "Dull-Proof Coating"),
+    ("Frosted Glass Look", "Display Stand Included", "Picture Frame Style"),
+    ("Soft-Grip Handle", "Soft-Close Lid", "Non-Slip Silicone Feet", "Fabric-Lined Interior",
+     "Flex-Lock Clip"),
+    ("Gift Box Packaging", "Book-Style Packaging", "Twist-Free Cord"),
+    ("Smart Space-Saving Design", "Power Grip", "Battery Storage Slot", "Mechanical Wind-Up",
+     "Protective Case Included"),
+)
 _FEATURE_KW = (
     "SHARP AND DURABLE: {kw} stays keen through daily use.",
     "SEE WHAT'S INSIDE: {kw} design lets you see the contents at a glance.",
@@ -41,6 +60,7 @@ _FEATURE_KW = (
     "MOVES WITH YOU: {kw} parts rotate and fold for easy storage.",
     "POWERED UP: {kw}; charge it and it runs for hours.",
 )
+_FEATURE_TRAP = "THOUGHTFUL DETAILS: {kw} for everyday convenience."
 _NON_PHYSICAL_TAGS = ("[Digital Download]", "- Email Delivery", "[Online Code]",
                       "PC/Mac Download", "1-Year Subscription", "Instant Digital Access")
 _EXTRAS = ("Set of 2", "2-Pack", "for Home and Office", "12 Inch", "Large", "Black", "Gift Idea",
@@ -127,7 +147,8 @@ class ListingText:
         n = chunk.n_listings
         self.u = rng.random((n, 24))
         props = chunk.obj_props[chunk.l_obj]
-        self.mention = (rng.random((n, 5)) < np.where(props, 0.75, 0.015)) & ~(
+        rate = np.where(props, np.array(MENTION_POSITIVE), np.array(MENTION_NEGATIVE))
+        self.mention = (rng.random((n, 5)) < rate) & ~(
             chunk.obj_non_physical[chunk.l_obj][:, None])
         self.canonical_listing = np.searchsorted(chunk.l_obj, np.arange(len(chunk.obj_id)))
         # product identity (model code, colour, phrasing): one stream per chunk, per product
@@ -153,6 +174,12 @@ class ListingText:
             return ""
         syns = self.mats.synonyms[node]
         return syns[int(u * len(syns)) % len(syns)].title()
+
+    def property_words(self, obj: int, prop: int, u: float) -> str:
+        """The words a listing uses to name property ``prop``: one of its keywords when the
+        product has it, else one of the property's trap phrases."""
+        words = KEYWORDS[prop] if self.c.obj_props[obj, prop] else TRAPS[prop]
+        return words[int(u * len(words)) % len(words)]
 
     def model_code(self, obj: int) -> str:
         """A product's model number, e.g. ``KX-4821`` (distinct products rarely share one)."""
@@ -210,8 +237,7 @@ class ListingText:
             words.append(self.model_code(obj))
             for p in range(5):
                 if self.mention[listing, p] and u[6 + p] < 0.4:
-                    kws = KEYWORDS[p]
-                    words.append(kws[int(u[11 + p] * len(kws)) % len(kws)])
+                    words.append(self.property_words(obj, p, u[11 + p]))
             if self.obj_u[obj, 4] < 0.6:
                 words.append(self.colour(obj))
             words.append(_EXTRAS[int(u[17] * len(_EXTRAS))])
@@ -267,8 +293,9 @@ class ListingText:
                        f"you use a {noun.lower()}.")
         for p in range(5):
             if mention[p] and not (own and u[6 + p] < 0.4):
-                kws = KEYWORDS[p]
-                out.append(_FEATURE_KW[p].format(kw=kws[int(u[11 + p] * len(kws)) % len(kws)]))
+                words = self.property_words(described, p, u[11 + p])
+                template = _FEATURE_KW[p] if c.obj_props[described, p] else _FEATURE_TRAP
+                out.append(template.format(kw=words))
         out.append(f"PERFECT FOR: {_USES.get(self.dept(described), 'everyday use')}.")
         if not c.obj_non_physical[described]:
             pitch = _PITCHES[int(ou[5] * len(_PITCHES))].format(brand=self.brand(described),
