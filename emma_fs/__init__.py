@@ -13,4 +13,6 @@ import os as _os
 
 # Lance's Rust logger prints a WARN line for routine events (e.g. "No existing dataset ...
 # will be created" on every first write); keep errors only unless the user asks for more.
+# The lance library reads LANCE_LOG, lancedb's bundled engine LANCEDB_LOG.
 _os.environ.setdefault("LANCE_LOG", "error")
+_os.environ.setdefault("LANCEDB_LOG", "error")
