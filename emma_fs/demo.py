@@ -106,7 +106,9 @@ def run_demo(directory: Path, *, objects: int = 2000, seed: int = 0,
         truth = ws.raw_dir / "truth" / "truth.parquet"
         metrics = project.evaluate(truth=truth if truth.is_file() else None)
     with step("object embedding"), _torch_threads(1):
-        objects_report = project.train_object_embedding(threads=1)
+        # 1,000 steps instead of 2,000 on the demo's ~1,800 objects: half the time (about
+        # 2 instead of 4 minutes on 2 cores) for a held-out L2 of 0.32 instead of 0.31
+        objects_report = project.train_object_embedding(threads=1, min_steps=1000)
     labeling = None
     if truth.is_file():
         with step(f"smart labeling: {LABEL_PROPERTY} (stand-in labeller)"):

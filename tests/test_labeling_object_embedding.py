@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from emma_fs import db, workspace
-from emma_fs.errors import NotFound
+from emma_fs.errors import ModelError, NotFound
 from emma_fs.labeling import dataset
 from emma_fs.labeling.object_embedding import train_object_embedding
 
@@ -83,3 +83,12 @@ def test_object_embedding_needs_listings(tmp_path):
     ws = workspace.init(tmp_path / "empty")
     with pytest.raises(NotFound, match="listings"):
         train_object_embedding(ws, dim=4, epochs=1)
+
+
+def test_object_embedding_min_steps_sets_the_epochs_of_a_small_dataset(tmp_path):
+    torch.set_num_threads(1)
+    ws = make_objects(tmp_path / "ws")  # 720 training rows: 23 steps per epoch at batch 32
+    report = train_object_embedding(ws, dim=8, epochs=1, batch_size=32, min_steps=50)
+    assert report["epochs"] == 3  # ceil(50 / 23) epochs to reach 50 optimizer steps
+    with pytest.raises(ModelError, match="min_steps"):
+        train_object_embedding(ws, dim=8, min_steps=-1)

@@ -224,6 +224,8 @@ def embed_cmd(
     dim: int = typer.Option(512, "--dim", min=2, help="Object embedding size (paper: 2048; "
                             "512 keeps category and materials, 128 loses much of them)."),
     epochs: int = typer.Option(30, "--epochs", min=1),
+    min_steps: int = typer.Option(2000, "--min-steps", min=0, help="Small datasets train "
+                                  "for at least this many optimizer steps (more epochs)."),
     batch_size: int = typer.Option(512, "--batch-size", min=1),
     lr: float = typer.Option(3e-3, "--lr"),
     seed: int = SEED,
@@ -236,5 +238,5 @@ def embed_cmd(
 
     report = train_object_embedding(STATE.workspace(), STATE.progress(), dim=dim, epochs=epochs,
                                     batch_size=batch_size, lr=lr, seed=seed, max_rows=max_rows,
-                                    threads=threads or None)
+                                    threads=threads or None, min_steps=min_steps)
     render.summary(report, title="Object embedding")

@@ -219,7 +219,8 @@ def write_outputs(ws: Workspace, asins: np.ndarray, vectors: np.ndarray, model_n
 def train_object_embedding(ws: Workspace, progress: Progress = SILENT, *,
                            dim: int = DEFAULT_DIM, epochs: int = 30, batch_size: int = 512,
                            lr: float = 3e-3, seed: int = 0, max_rows: int | None = None,
-                           threads: int | None = None) -> dict[str, Any]:
+                           threads: int | None = None,
+                           min_steps: int = TrainConfig.min_steps) -> dict[str, Any]:
     """Train the object embedding on every object of ``listings`` and write its outputs.
 
     Returns a report: model name, dimensions, final training L2, held-out reconstruction
@@ -228,11 +229,11 @@ def train_object_embedding(ws: Workspace, progress: Progress = SILENT, *,
 
     from emma_fs import db
 
-    if dim < 2 or epochs < 1 or batch_size < 1 or lr <= 0:
+    if dim < 2 or epochs < 1 or batch_size < 1 or lr <= 0 or min_steps < 0:
         raise ModelError(f"invalid object-embedding settings dim={dim} epochs={epochs} "
-                         f"batch_size={batch_size} lr={lr}")
+                         f"batch_size={batch_size} lr={lr} min_steps={min_steps}")
     cfg = TrainConfig(dim=dim, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                      threads=threads)
+                      threads=threads, min_steps=min_steps)
     if threads:
         torch.set_num_threads(threads)
     con = db.connect(ws.duckdb_path)
