@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from emma_fs.sources.synth import categories, generate
-from emma_fs.sources.synth.text import KEYWORDS, PROPERTIES
+from emma_fs.sources.synth.text import KEYWORDS, PROPERTIES, TRAPS
 from emma_fs.taxonomy import materials as taxonomy
 
 
@@ -157,3 +157,16 @@ def test_category_tree_grows_to_thousands_of_nodes_depth_six():
     assert big.path(int(big.leaves[0]))[0] in {"Home & Kitchen", "Clothing, Shoes & Jewelry",
                                                "Electronics"} | {n for n, p in zip(
                                                    big.names, big.parents, strict=True) if p < 0}
+
+
+def test_trap_phrases_name_a_keyword_on_products_without_the_property(data):
+    _, truth = data
+    physical = [t for t in truth if not t["non_physical"]]
+    for p, traps in zip(PROPERTIES, TRAPS, strict=True):
+        trapped = [t for t in physical if any(w in t["title"] for w in traps)]
+        assert all(not t[p] for t in trapped), p  # a trap only ever sits on a negative
+    for p in ("deformable", "electronic"):  # the common confusers show up often enough
+        k = PROPERTIES.index(p)
+        negatives = [t for t in physical if not t[p]]
+        share = _share(negatives, lambda t, k=k: any(w in t["title"] for w in TRAPS[k]))
+        assert share > 0.02, (p, share)
